@@ -1,0 +1,119 @@
+package protocol
+
+import (
+	"strconv"
+)
+
+// Writer builds one response in memory. Lines end with LF alone, as MPD
+// writes them. When the response would grow past Max bytes the Writer stops
+// appending and Overflowed reports true, so the caller can close the
+// connection instead of sending a truncated list.
+type Writer struct {
+	buf      []byte
+	max      int
+	overflow bool
+}
+
+// NewWriter returns a Writer that holds at most max bytes.
+func NewWriter(max int) *Writer { return &Writer{max: max} }
+
+// Bytes returns the response built so far.
+func (w *Writer) Bytes() []byte { return w.buf }
+
+// Len returns the response length in bytes.
+func (w *Writer) Len() int { return len(w.buf) }
+
+// Overflowed reports whether some output was dropped because of the limit.
+func (w *Writer) Overflowed() bool { return w.overflow }
+
+// Reset empties the Writer for the next response.
+func (w *Writer) Reset() {
+	w.buf = w.buf[:0]
+	w.overflow = false
+}
+
+// Truncate cuts the response back to n bytes, which Len returned earlier.
+func (w *Writer) Truncate(n int) {
+	if n < len(w.buf) {
+		w.buf = w.buf[:n]
+	}
+}
+
+func (w *Writer) fits(n int) bool {
+	if w.overflow || len(w.buf)+n > w.max {
+		w.overflow = true
+		return false
+	}
+	return true
+}
+
+// Pair writes "key: value". Control characters in key or value become
+// spaces so a value can never start a new line.
+func (w *Writer) Pair(key, value string) {
+	if !w.fits(len(key) + len(value) + 3) {
+		return
+	}
+	w.buf = appendClean(w.buf, key)
+	w.buf = append(w.buf, ':', ' ')
+	w.buf = appendClean(w.buf, value)
+	w.buf = append(w.buf, '\n')
+}
+
+// PairInt writes "key: n".
+func (w *Writer) PairInt(key string, n int64) {
+	if !w.fits(len(key) + 24) {
+		return
+	}
+	w.buf = appendClean(w.buf, key)
+	w.buf = append(w.buf, ':', ' ')
+	w.buf = strconv.AppendInt(w.buf, n, 10)
+	w.buf = append(w.buf, '\n')
+}
+
+// PairFloat writes "key: value" with prec digits after the point.
+func (w *Writer) PairFloat(key string, value float64, prec int) {
+	w.Pair(key, strconv.FormatFloat(value, 'f', prec, 64))
+}
+
+// Binary writes "binary: N", the N bytes of data and an LF, the form of
+// albumart and readpicture chunks.
+func (w *Writer) Binary(data []byte) {
+	w.PairInt("binary", int64(len(data)))
+	if !w.fits(len(data) + 1) {
+		return
+	}
+	w.buf = append(w.buf, data...)
+	w.buf = append(w.buf, '\n')
+}
+
+// Line writes a raw line such as "list_OK". It must hold no LF.
+func (w *Writer) Line(s string) {
+	if !w.fits(len(s) + 1) {
+		return
+	}
+	w.buf = appendClean(w.buf, s)
+	w.buf = append(w.buf, '\n')
+}
+
+// OK writes the final "OK" of a successful response. It is written even
+// past the limit, because the limit is checked before.
+func (w *Writer) OK() { w.buf = append(w.buf, "OK\n"...) }
+
+// Ack writes an ACK line for err, which failed as command number index of a
+// command list.
+func (w *Writer) Ack(err error, index int, command string) {
+	e := AsError(err)
+	w.buf = AppendAck(w.buf, e.Code, index, command, e.Message)
+}
+
+// appendClean appends s with every control character replaced by a space.
+func appendClean(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
