@@ -1,0 +1,243 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/audit"
+)
+
+var testScopes = []string{"library:read", "playback:read", "playback:control", "admin"}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openStore(t *testing.T) (*Store, *fakeClock, string) {
+	t.Helper()
+	dir := t.TempDir()
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	auditPath := filepath.Join(dir, "audit.log")
+	al, err := audit.Open(auditPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { al.Close() })
+	s, err := Open(Options{
+		Path: filepath.Join(dir, "auth.db"), Scopes: testScopes,
+		SessionMaxAge: time.Hour, Audit: al, Now: clock.Now,
+		Limiter: LimiterOptions{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, clock, auditPath
+}
+
+func TestPasswordHashRoundTrip(t *testing.T) {
+	hash, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash %q is not argon2id PHC", hash)
+	}
+	if ok, err := VerifyPassword(hash, "correct horse"); err != nil || !ok {
+		t.Errorf("right password rejected: %v %v", ok, err)
+	}
+	if ok, _ := VerifyPassword(hash, "wrong"); ok {
+		t.Error("wrong password accepted")
+	}
+}
+
+func TestVerifyRejectsCostlyHash(t *testing.T) {
+	huge := "$argon2id$v=19$m=4194304,t=100,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
+	if _, err := VerifyPassword(huge, "x"); !errors.Is(err, ErrInvalidHash) {
+		t.Errorf("err = %v, want ErrInvalidHash", err)
+	}
+}
+
+func TestLoginSessionLogout(t *testing.T) {
+	s, clock, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+		t.Fatal(err)
+	}
+	id, u, err := s.Login(ctx, "alice", "pw", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Name != "alice" || len(u.Scopes) != len(testScopes) {
+		t.Errorf("user = %+v", u)
+	}
+	if _, err := s.Session(ctx, id); err != nil {
+		t.Errorf("fresh session rejected: %v", err)
+	}
+	clock.Advance(2 * time.Hour)
+	if _, err := s.Session(ctx, id); !errors.Is(err, ErrNoSession) {
+		t.Errorf("expired session: err = %v", err)
+	}
+
+	id, _, err = s.Login(ctx, "alice", "pw", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Logout(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, id); !errors.Is(err, ErrNoSession) {
+		t.Errorf("session after logout: err = %v", err)
+	}
+}
+
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := s.Login(ctx, "alice", "pw", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPassword(ctx, "alice", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, id); !errors.Is(err, ErrNoSession) {
+		t.Errorf("session survived a password change: err = %v", err)
+	}
+}
+
+func TestLockoutAfterFailures(t *testing.T) {
+	s, clock, auditPath := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, _, err := s.Login(ctx, "alice", "bad", "10.0.0.9"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: err = %v", i, err)
+		}
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw", "10.0.0.10"); !errors.Is(err, ErrLocked) {
+		t.Errorf("account not locked: err = %v", err)
+	}
+	clock.Advance(11 * time.Minute)
+	if _, _, err := s.Login(ctx, "alice", "pw", "10.0.0.10"); err != nil {
+		t.Errorf("login after lockout expired: %v", err)
+	}
+	data, err := os.ReadFile(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{audit.LoginFailed, audit.Lockout, audit.Login} {
+		if !strings.Contains(string(data), `"kind":"`+kind+`"`) {
+			t.Errorf("audit log lacks %s", kind)
+		}
+	}
+	if strings.Contains(string(data), `"bad"`) || strings.Contains(string(data), "pw\"") {
+		t.Error("audit log contains a password")
+	}
+}
+
+func TestUnknownUserRejected(t *testing.T) {
+	s, _, _ := openStore(t)
+	if _, _, err := s.Login(context.Background(), "nobody", "pw", "a"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestTokenLifecycle(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	secret, err := s.CreateToken(ctx, "phone", "alice", []string{"playback:control", "library:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.VerifyToken(ctx, secret, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.Name != "phone" || len(tok.Scopes) != 2 {
+		t.Errorf("token = %+v", tok)
+	}
+	list, err := s.Tokens(ctx)
+	if err != nil || len(list) != 1 || list[0].LastUsed.IsZero() {
+		t.Errorf("tokens = %+v, %v", list, err)
+	}
+	if err := s.RevokeToken(ctx, "phone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.VerifyToken(ctx, secret, "127.0.0.1"); !errors.Is(err, ErrNoToken) {
+		t.Errorf("revoked token: err = %v", err)
+	}
+}
+
+func TestTokenRejectsUnknownScope(t *testing.T) {
+	s, _, _ := openStore(t)
+	if _, err := s.CreateToken(context.Background(), "x", "alice", []string{"root"}); err == nil {
+		t.Error("unknown scope accepted")
+	}
+	if _, err := s.CreateToken(context.Background(), "x", "alice", nil); err == nil {
+		t.Error("token without scope accepted")
+	}
+}
+
+func TestStoreFileIsPrivateAndHoldsNoSecret(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "planted-password-123", nil); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := s.CreateToken(ctx, "t", "alice", []string{"admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := s.opts.Path
+	s.Close()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", info.Mode().Perm())
+	}
+	for _, name := range []string{path, path + "-wal"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		if strings.Contains(string(data), "planted-password-123") || strings.Contains(string(data), secret) {
+			t.Errorf("%s contains a credential in plain text", name)
+		}
+	}
+}
+
+func TestInvalidNames(t *testing.T) {
+	s, _, _ := openStore(t)
+	for _, name := range []string{"", "../x", "a b", "a\nb", strings.Repeat("a", 65)} {
+		if err := s.AddUser(context.Background(), name, "pw", nil); err == nil {
+			t.Errorf("user name %q accepted", name)
+		}
+	}
+}

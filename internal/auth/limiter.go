@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// LimiterOptions bounds login attempts.
+type LimiterOptions struct {
+	// MaxFailures within Window locks the address or account out
+	// (default 5).
+	MaxFailures int
+	// Window is the period failures are counted over (default 15 minutes).
+	Window time.Duration
+	// Lockout is how long a lockout lasts (default 15 minutes).
+	Lockout time.Duration
+	// MaxTracked bounds the addresses and accounts remembered (default
+	// 10000); the oldest entries are forgotten first.
+	MaxTracked int
+}
+
+// Limiter counts failed logins per address and per account.
+type Limiter struct {
+	opts LimiterOptions
+	now  func() time.Time
+	mu   sync.Mutex
+	keys map[string]*failures
+}
+
+type failures struct {
+	count       int
+	first       time.Time
+	lockedUntil time.Time
+}
+
+// NewLimiter returns a limiter with defaults filled in.
+func NewLimiter(opts LimiterOptions, now func() time.Time) *Limiter {
+	if opts.MaxFailures <= 0 {
+		opts.MaxFailures = 5
+	}
+	if opts.Window <= 0 {
+		opts.Window = 15 * time.Minute
+	}
+	if opts.Lockout <= 0 {
+		opts.Lockout = 15 * time.Minute
+	}
+	if opts.MaxTracked <= 0 {
+		opts.MaxTracked = 10000
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{opts: opts, now: now, keys: make(map[string]*failures)}
+}
+
+// Allow returns ErrLocked while the address or the account is locked out.
+func (l *Limiter) Allow(addr, account string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, k := range []string{"addr:" + addr, "user:" + account} {
+		if f := l.keys[k]; f != nil && now.Before(f.lockedUntil) {
+			return ErrLocked
+		}
+	}
+	return nil
+}
+
+// Fail counts a failure and reports whether it started a lockout.
+func (l *Limiter) Fail(addr, account string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	locked := false
+	for _, k := range []string{"addr:" + addr, "user:" + account} {
+		f := l.keys[k]
+		if f == nil || now.Sub(f.first) > l.opts.Window {
+			l.evict()
+			f = &failures{first: now}
+			l.keys[k] = f
+		}
+		f.count++
+		if f.count >= l.opts.MaxFailures && !now.Before(f.lockedUntil) {
+			f.lockedUntil = now.Add(l.opts.Lockout)
+			f.count = 0
+			f.first = now
+			locked = true
+		}
+	}
+	return locked
+}
+
+// Succeed forgets the failures of the account and address.
+func (l *Limiter) Succeed(addr, account string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.keys, "addr:"+addr)
+	delete(l.keys, "user:"+account)
+}
+
+// evict drops the oldest entry when the map is full. The caller holds mu.
+func (l *Limiter) evict() {
+	if len(l.keys) < l.opts.MaxTracked {
+		return
+	}
+	var oldestKey string
+	var oldest time.Time
+	for k, f := range l.keys {
+		if oldestKey == "" || f.first.Before(oldest) {
+			oldestKey, oldest = k, f.first
+		}
+	}
+	delete(l.keys, oldestKey)
+}
