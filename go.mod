@@ -30,9 +30,11 @@ require (
 	github.com/tetratelabs/wazero v1.12.0 // indirect
 	go.senan.xyz/taglib v0.11.1 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.48.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	gopkg.in/ini.v1 v1.68.0 // indirect
 	modernc.org/libc v1.80.1 // indirect

@@ -427,3 +427,6 @@ func splitScopes(s string) []string {
 	}
 	return strings.Split(s, ",")
 }
+
+// SessionMaxAge returns how long a new session lasts.
+func (s *Store) SessionMaxAge() time.Duration { return s.opts.SessionMaxAge }

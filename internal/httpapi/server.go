@@ -1,0 +1,282 @@
+// Package httpapi is the HTTP frontend: Mopidy 3.4's JSON-RPC over POST
+// /mopidy/rpc and WebSocket /mopidy/ws with events pushed on every socket,
+// logins, API tokens, static web clients and the audio stream, behind
+// Host, Origin and cross-site checks and a strict Content-Security-Policy.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/audit"
+	"github.com/tonearm/tonearm/internal/auth"
+	"github.com/tonearm/tonearm/internal/core/events"
+	"github.com/tonearm/tonearm/internal/core/scope"
+	"github.com/tonearm/tonearm/internal/jsonrpc"
+)
+
+// Limits with their defaults.
+const (
+	DefaultMaxBodyBytes    = 1 << 20 // largest JSON-RPC request body
+	DefaultMaxMessageBytes = 1 << 20 // largest WebSocket message
+	DefaultMaxSockets      = 200     // open WebSockets at once
+	sessionCookie          = "tonearm_session"
+)
+
+// Options configures the HTTP frontend.
+type Options struct {
+	// Hostname is the configured bind name; it is also accepted in Host.
+	Hostname string
+	// Loopback is true when every listener is on a loopback address. On
+	// loopback with no account, callers need no login, as in Mopidy 3.4.
+	Loopback bool
+	// AllowUnauthenticated lets callers in without a login on any address.
+	AllowUnauthenticated bool
+	// TLS makes cookies Secure and adds HSTS.
+	TLS bool
+	// AllowedOrigins are extra WebSocket and cross-origin sources, as
+	// host[:port] with or without a scheme; "null" allows Origin: null.
+	AllowedOrigins []string
+	// AllowedHosts are extra names the Host header may carry.
+	AllowedHosts []string
+	// Version is sent in X-Mopidy-Version.
+	Version string
+
+	// Dispatcher serves core.* methods. Its methods read the caller with
+	// PrincipalFrom(ctx).
+	Dispatcher *jsonrpc.Dispatcher
+	// Subscribe returns an event subscription for a WebSocket.
+	Subscribe func(scope.Principal) *events.Subscription
+	Auth      *auth.Store
+	Audit     *audit.Log
+
+	// WebUI is the built-in web interface, served under /tonearm/.
+	WebUI fs.FS
+	// AppsDir holds installed static web clients, one folder each, served
+	// under /<name>/.
+	AppsDir string
+	// DefaultApp is where / redirects to (default "tonearm").
+	DefaultApp string
+	// Extra handlers mounted behind the same checks, keyed by pattern
+	// ("/stream", "/local/"), each with the scope it needs.
+	Extra []Route
+
+	MaxBodyBytes    int64
+	MaxMessageBytes int64
+	MaxSockets      int
+	Logger          *slog.Logger
+}
+
+// Route is an extra handler and the scope a caller needs for it.
+type Route struct {
+	Pattern string
+	Scope   scope.Scope
+	Handler http.Handler
+}
+
+// Server is the HTTP frontend's handler.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	hosts   *hostChecker
+	cop     *http.CrossOriginProtection
+	origins []string
+	sockets chan struct{}
+	handler http.Handler
+}
+
+// New builds the handler tree.
+func New(opts Options) (*Server, error) {
+	if opts.Dispatcher == nil {
+		return nil, errors.New("httpapi: Dispatcher is required")
+	}
+	if opts.Auth == nil {
+		return nil, errors.New("httpapi: Auth is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.MaxSockets <= 0 {
+		opts.MaxSockets = DefaultMaxSockets
+	}
+	if opts.DefaultApp == "" {
+		opts.DefaultApp = "tonearm"
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		hosts:   newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger),
+		cop:     http.NewCrossOriginProtection(),
+		origins: originPatterns(opts.AllowedOrigins),
+		sockets: make(chan struct{}, opts.MaxSockets),
+	}
+	for _, o := range s.origins {
+		if o == "null" {
+			continue
+		}
+		for _, scheme := range []string{"http://", "https://"} {
+			if err := s.cop.AddTrustedOrigin(scheme + o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", truncate(r.Header.Get("Origin"), 100), "remote", r.RemoteAddr)
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /mopidy/rpc", s.handleRPC)
+	mux.HandleFunc("OPTIONS /mopidy/rpc", s.handlePreflight)
+	mux.HandleFunc("GET /mopidy/ws", s.handleWebSocket)
+	mux.HandleFunc("GET /mopidy/ws/", s.handleWebSocket)
+	mux.HandleFunc("GET /mopidy/{$}", s.handleAppList)
+	mux.HandleFunc("POST /login", s.handleLogin)
+	mux.HandleFunc("POST /logout", s.handleLogout)
+	mux.HandleFunc("GET /whoami", s.handleWhoAmI)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/"+s.opts.DefaultApp+"/", http.StatusFound)
+	})
+	if opts.WebUI != nil {
+		mux.Handle("GET /tonearm/", http.StripPrefix("/tonearm/", http.FileServerFS(opts.WebUI)))
+		mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/tonearm/#login", http.StatusFound)
+		})
+	}
+	mux.HandleFunc("GET /{app}/", s.handleApp)
+	for _, route := range opts.Extra {
+		mux.Handle(route.Pattern, s.requireScope(route.Scope, route.Handler))
+	}
+
+	var h http.Handler = mux
+	h = s.cop.Handler(h)
+	h = s.hosts.wrap(h)
+	h = securityHeaders(opts.TLS, opts.Version, h)
+	s.handler = h
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// NewHTTPServer wraps h in an http.Server with bounded header size and
+// timeouts, which slow clients cannot hold open forever. WriteTimeout is
+// left at zero because the audio stream and WebSockets are long-lived;
+// those handlers set their own deadlines.
+func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p scope.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the caller stored by the frontend. The second
+// value is false when none was stored, which callers treat as no rights.
+func PrincipalFrom(ctx context.Context) (scope.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(scope.Principal)
+	return p, ok
+}
+
+// anonymousScopes are the rights of a caller without login where that is
+// allowed: everything but admin.
+func anonymousScopes() scope.Set {
+	var list []scope.Scope
+	for _, sc := range scope.All() {
+		if sc != scope.Admin {
+			list = append(list, sc)
+		}
+	}
+	return scope.NewSet(list...)
+}
+
+// principal works out who is calling: an API token, a session cookie, or
+// an anonymous caller where no login is required. ok is false when the
+// caller must log in first.
+func (s *Server) principal(r *http.Request) (p scope.Principal, ok bool) {
+	ctx := r.Context()
+	if authz := r.Header.Get("Authorization"); authz != "" {
+		secret, found := strings.CutPrefix(authz, "Bearer ")
+		if !found {
+			return p, false
+		}
+		tok, err := s.opts.Auth.VerifyToken(ctx, strings.TrimSpace(secret), r.RemoteAddr)
+		if err != nil {
+			s.opts.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr, Detail: "invalid API token"})
+			return p, false
+		}
+		set, err := scope.ParseSet(tok.Scopes)
+		if err != nil {
+			s.log.Error("stored token has an unknown scope", "token", tok.Name, "err", err)
+			return p, false
+		}
+		return scope.Principal{Kind: scope.KindToken, ID: tok.Name, Scopes: set}, true
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		u, err := s.opts.Auth.Session(ctx, c.Value)
+		if err == nil {
+			set, err := scope.ParseSet(u.Scopes)
+			if err != nil {
+				s.log.Error("stored account has an unknown scope", "user", u.Name, "err", err)
+				return p, false
+			}
+			return scope.Principal{Kind: scope.KindSession, ID: u.Name, Scopes: set}, true
+		}
+	}
+	if s.opts.AllowUnauthenticated {
+		return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: anonymousScopes()}, true
+	}
+	if s.opts.Loopback {
+		has, err := s.opts.Auth.HasUsers(ctx)
+		if err != nil {
+			s.log.Error("account check failed", "err", err)
+			return p, false
+		}
+		if !has {
+			return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: anonymousScopes()}, true
+		}
+	}
+	return p, false
+}
+
+// requireScope lets a request through when its caller holds sc.
+func (s *Server) requireScope(sc scope.Scope, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := s.principal(r)
+		if !ok {
+			http.Error(w, "login required", http.StatusUnauthorized)
+			return
+		}
+		if sc != "" && !p.Scopes.Has(sc) {
+			s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(),
+				Address: r.RemoteAddr, Detail: r.URL.Path + " needs " + string(sc)})
+			http.Error(w, "permission denied: needs scope "+string(sc), http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
+	})
+}
