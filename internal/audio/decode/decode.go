@@ -131,6 +131,17 @@ func openKind(k kind, in *input) (audio.Stream, error) {
 		c, err = openWAV(in)
 	case kindFLAC:
 		c, err = openFLAC(in)
+	case kindVorbis:
+		c, err = openVorbis(in)
+	case kindOpus:
+		c, skip, err = openOpus(in)
+		if err == nil && c.frames() >= 0 {
+			length = max(c.frames()-skip, 0)
+		}
+	case kindMP3:
+		var trim mp3Trim
+		c, trim, err = openMP3(in)
+		skip, length = trim.skip, trim.length
 	default:
 		return nil, fmt.Errorf("%w: %s", errUnsupportedCodec, k)
 	}
