@@ -1,0 +1,336 @@
+// Package tags reads the metadata of an audio file (tags, duration, bit
+// rate, ReplayGain, MusicBrainz ids and the embedded cover) with TagLib
+// compiled to WebAssembly (go.senan.xyz/taglib), and cleans the values so
+// that the library stores valid UTF-8 without control characters.
+package tags
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.senan.xyz/taglib"
+
+	"github.com/tonearm/tonearm/internal/audio"
+)
+
+// Limits on what one file may contribute.
+const (
+	// MaxValueBytes is the longest tag value kept; longer values are cut.
+	MaxValueBytes = 4096
+	// MaxValues is the most values kept for one multi-valued tag.
+	MaxValues = 64
+	// DefaultMaxCoverBytes is the largest embedded cover kept by default.
+	DefaultMaxCoverBytes = 16 << 20
+)
+
+// Info is what the library stores about one file.
+type Info struct {
+	Title        string
+	Album        string
+	Artists      []string
+	AlbumArtists []string
+	Composers    []string
+	Performers   []string
+	Genres       []string
+	TrackNo      int
+	NumTracks    int
+	DiscNo       int
+	NumDiscs     int
+	Date         string
+	Comment      string
+
+	MusicBrainzTrackID       string
+	MusicBrainzAlbumID       string
+	MusicBrainzArtistID      string
+	MusicBrainzAlbumArtistID string
+
+	Gain audio.ReplayGain
+
+	Length     time.Duration
+	Bitrate    int // bit/s
+	SampleRate int // Hz
+	Channels   int
+
+	// Cover is the first embedded picture, nil when there is none or when
+	// it is larger than the reader's limit.
+	Cover     []byte
+	CoverMIME string
+}
+
+// Options configures a Reader.
+type Options struct {
+	// TempDir, when not empty, becomes the process's TMPDIR, because TagLib's
+	// WebAssembly runtime keeps its compiled native code in
+	// $TMPDIR/go-taglib-wasm. It must be private to the server so nobody can
+	// plant code there. It is created with mode 0700.
+	TempDir string
+	// MaxCoverBytes bounds the cover read from a file; 0 means
+	// DefaultMaxCoverBytes.
+	MaxCoverBytes int
+}
+
+// Reader reads file metadata. It is safe for concurrent use.
+type Reader struct {
+	maxCover int
+}
+
+// NewReader checks the WebAssembly cache folder and returns a Reader.
+//
+// NOTE: TMPDIR is process-wide, so Options.TempDir takes effect only when
+// NewReader runs before anything else calls go.senan.xyz/taglib.
+func NewReader(opts Options) (*Reader, error) {
+	if opts.TempDir != "" {
+		if err := os.MkdirAll(opts.TempDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create tag reader temp folder %s: %w", opts.TempDir, err)
+		}
+		if err := os.Setenv("TMPDIR", opts.TempDir); err != nil {
+			return nil, fmt.Errorf("set TMPDIR to %s: %w", opts.TempDir, err)
+		}
+	}
+	if err := checkCacheDir(filepath.Join(os.TempDir(), "go-taglib-wasm")); err != nil {
+		return nil, err
+	}
+	r := &Reader{maxCover: opts.MaxCoverBytes}
+	if r.maxCover <= 0 {
+		r.maxCover = DefaultMaxCoverBytes
+	}
+	return r, nil
+}
+
+// checkCacheDir rejects a compiled-code cache that another user owns or
+// can write to.
+func checkCacheDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check tag reader cache %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("tag reader cache %s is not a folder; remove it or set a private temp folder", dir)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("tag reader cache %s is writable by others (mode %v); remove it or set a private temp folder", dir, fi.Mode().Perm())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("tag reader cache %s is owned by uid %d, not %d; remove it or set a private temp folder", dir, st.Uid, os.Getuid())
+	}
+	return nil
+}
+
+// Read reads the metadata of the file at path, an absolute path that the
+// caller has already confined to the music folder. A file that TagLib
+// cannot parse returns an error wrapping taglib.ErrInvalidFile.
+func (r *Reader) Read(path string) (info Info, err error) {
+	// The WebAssembly glue panics on memory errors; a hostile file must not
+	// take the server down.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("read tags of %s: tag reader panicked: %v", path, p)
+		}
+	}()
+
+	raw, err := taglib.ReadTags(path)
+	if err != nil {
+		return Info{}, fmt.Errorf("read tags of %s: %w", path, err)
+	}
+	props, err := taglib.ReadProperties(path)
+	if err != nil {
+		return Info{}, fmt.Errorf("read audio properties of %s: %w", path, err)
+	}
+	info = fromTags(raw)
+	info.Length = props.Length
+	info.Bitrate = int(props.Bitrate) * 1000
+	info.SampleRate = int(props.SampleRate)
+	info.Channels = int(props.Channels)
+
+	if len(props.Images) > 0 {
+		img, err := taglib.ReadImage(path)
+		if err != nil {
+			return Info{}, fmt.Errorf("read cover of %s: %w", path, err)
+		}
+		if len(img) > 0 && len(img) <= r.maxCover {
+			info.Cover = img
+			info.CoverMIME = CoverMIME(props.Images[0].MIMEType, img)
+		}
+	}
+	return info, nil
+}
+
+func fromTags(raw map[string][]string) Info {
+	first := func(key string) string { return firstValue(raw[key]) }
+	info := Info{
+		Title:                    first(taglib.Title),
+		Album:                    first(taglib.Album),
+		Artists:                  values(raw[taglib.Artist]),
+		AlbumArtists:             values(raw[taglib.AlbumArtist]),
+		Composers:                values(raw[taglib.Composer]),
+		Performers:               values(raw[taglib.Performer]),
+		Genres:                   values(raw[taglib.Genre]),
+		Date:                     first(taglib.Date),
+		Comment:                  first(taglib.Comment),
+		MusicBrainzTrackID:       first(taglib.MusicBrainzTrackID),
+		MusicBrainzAlbumID:       first(taglib.MusicBrainzAlbumID),
+		MusicBrainzArtistID:      first(taglib.MusicBrainzArtistID),
+		MusicBrainzAlbumArtistID: first(taglib.MusicBrainzAlbumArtistID),
+	}
+	info.TrackNo, info.NumTracks = ParseNumber(first(taglib.TrackNumber))
+	info.DiscNo, info.NumDiscs = ParseNumber(first(taglib.DiscNumber))
+	if n, _ := ParseNumber(first("TRACKTOTAL")); n > 0 && info.NumTracks == 0 {
+		info.NumTracks = n
+	}
+	if n, _ := ParseNumber(first("DISCTOTAL")); n > 0 && info.NumDiscs == 0 {
+		info.NumDiscs = n
+	}
+	info.Gain.TrackGain, info.Gain.HasTrack = parseGain(first("REPLAYGAIN_TRACK_GAIN"))
+	info.Gain.AlbumGain, info.Gain.HasAlbum = parseGain(first("REPLAYGAIN_ALBUM_GAIN"))
+	info.Gain.TrackPeak, _ = parseGain(first("REPLAYGAIN_TRACK_PEAK"))
+	info.Gain.AlbumPeak, _ = parseGain(first("REPLAYGAIN_ALBUM_PEAK"))
+	return info
+}
+
+// ParseNumber reads a track or disc number such as "3", "03/12" or " 7 ",
+// returning the number and the total (0 when absent or not a number).
+func ParseNumber(s string) (n, total int) {
+	s = strings.TrimSpace(s)
+	num, tot, _ := strings.Cut(s, "/")
+	n = leadingInt(num)
+	total = leadingInt(tot)
+	return n, total
+}
+
+// leadingInt parses the digits at the start of s, bounded to 6 digits so a
+// hostile value cannot overflow.
+func leadingInt(s string) int {
+	s = strings.TrimSpace(s)
+	end := 0
+	for end < len(s) && end < 6 && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	v, err := strconv.Atoi(s[:end])
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// parseGain reads a ReplayGain value such as "-6.50 dB" or "0.988".
+func parseGain(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(s, "dB"), "db"))
+	if s == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != v || v > 1e6 || v < -1e6 {
+		return 0, false
+	}
+	return v, true
+}
+
+func firstValue(vs []string) string {
+	for _, v := range vs {
+		if c := Clean(v); c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// values cleans a multi-valued tag and drops empty and repeated values.
+//
+// NOTE: ID3v2.3 frames hold several values joined by "/", which TagLib
+// returns as one value. They are not split, because "AC/DC" is one artist;
+// ID3v2.4, Vorbis comments and MP4 keep their values apart.
+func values(vs []string) []string {
+	var out []string
+	seen := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		c := Clean(v)
+		if c == "" || seen[c] {
+			continue
+		}
+		seen[c] = true
+		out = append(out, c)
+		if len(out) == MaxValues {
+			break
+		}
+	}
+	return out
+}
+
+// Clean turns a tag value into printable UTF-8: invalid bytes become
+// U+FFFD, byte order marks are dropped, control characters become spaces,
+// runs of spaces are collapsed, the ends are trimmed and the value is cut
+// at MaxValueBytes.
+func Clean(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case r == '\uFEFF':
+			continue
+		case unicode.IsControl(r) || unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if b.Len()+utf8.RuneLen(r) > MaxValueBytes {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// CoverMIME returns the picture's MIME type from its tag, or from its
+// first bytes when the tag is missing or not an image type.
+func CoverMIME(tagged string, data []byte) string {
+	if strings.HasPrefix(tagged, "image/") && len(tagged) < 64 {
+		return tagged
+	}
+	switch {
+	case len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF:
+		return "image/jpeg"
+	case len(data) >= 8 && string(data[:8]) == "\x89PNG\r\n\x1a\n":
+		return "image/png"
+	case len(data) >= 6 && (string(data[:6]) == "GIF87a" || string(data[:6]) == "GIF89a"):
+		return "image/gif"
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		return "image/webp"
+	}
+	return "application/octet-stream"
+}
+
+// MIMEExtension returns the file extension, without a dot, that the
+// image URIs use for a MIME type.
+func MIMEExtension(mime string) string {
+	switch mime {
+	case "image/jpeg", "image/jpg":
+		return "jpg"
+	case "image/png":
+		return "png"
+	case "image/gif":
+		return "gif"
+	case "image/webp":
+		return "webp"
+	}
+	return "bin"
+}
