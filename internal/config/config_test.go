@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tonearm/tonearm/internal/secrets"
 )
 
 // testOptions isolates Load from the real home folder and environment.
@@ -447,5 +449,37 @@ func TestIsLoopback(t *testing.T) {
 		if got := IsLoopback(host); got != want {
 			t.Errorf("IsLoopback(%q) = %v, want %v", host, got, want)
 		}
+	}
+}
+
+func TestPasswordsList(t *testing.T) {
+	hash, err := secrets.HashPassword("kitchen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "[mpd]\npasswords =\n  " + hash + "@read,add\n  env:ADMIN_PW@read,add,control,admin\n"
+	path := writeConf(t, body, 0o600)
+	opts := testOptions(t, map[string]string{"ADMIN_PW": "adm"})
+	opts.Files = []string{path}
+	cfg, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := cfg.MPD.Credentials()
+	if len(creds) != 2 {
+		t.Fatalf("credentials = %v", creds)
+	}
+	if ok, _ := secrets.CheckPassword(creds[0].Secret.Value(), "kitchen"); !ok {
+		t.Error("hash entry does not check against its password")
+	}
+	if !slices.Equal(creds[1].Permissions, []string{"read", "add", "control", "player", "admin"}) {
+		t.Errorf("permissions = %v", creds[1].Permissions)
+	}
+	out := cfg.Format()
+	if strings.Contains(out, hash) {
+		t.Error("Format printed a password hash")
+	}
+	if !strings.Contains(out, "\n  ********@read,add\n  env:ADMIN_PW@read,add,control,player,admin\n") {
+		t.Errorf("Format passwords:\n%s", out)
 	}
 }

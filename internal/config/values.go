@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/tonearm/tonearm/internal/secrets"
 )
 
 // Levels beyond slog's four, for Mopidy's names.
@@ -208,6 +210,11 @@ func parseMPDPassword(raw string) (MPDPassword, error) {
 	if s.ref == "" && !strings.HasPrefix(s.value, "$argon2id$") {
 		return MPDPassword{}, fmt.Errorf("invalid password, must be an argon2id hash " +
 			"($argon2id$...) from `tonearm secret hash`, or env:NAME or secret:NAME")
+	}
+	if s.ref == "" {
+		if err := secrets.ParseHash(s.value); err != nil {
+			return MPDPassword{}, fmt.Errorf("%w; make one with `tonearm secret hash`", err)
+		}
 	}
 	return MPDPassword{Secret: s, Permissions: perms}, nil
 }

@@ -1,0 +1,80 @@
+package secrets
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHashPasswordRoundTrip(t *testing.T) {
+	h, err := HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash = %q", h)
+	}
+	if err := ParseHash(h); err != nil {
+		t.Errorf("ParseHash(own hash): %v", err)
+	}
+	ok, err := CheckPassword(h, "correct horse")
+	if err != nil || !ok {
+		t.Errorf("CheckPassword(right) = %v, %v", ok, err)
+	}
+	ok, err = CheckPassword(h, "wrong horse")
+	if err != nil || ok {
+		t.Errorf("CheckPassword(wrong) = %v, %v", ok, err)
+	}
+	h2, _ := HashPassword("correct horse")
+	if h2 == h {
+		t.Error("two hashes of one password are equal: the salt is not random")
+	}
+}
+
+func TestCheckPlainPassword(t *testing.T) {
+	if ok, _ := CheckPassword("pw", "pw"); !ok {
+		t.Error("plain password did not match itself")
+	}
+	if ok, _ := CheckPassword("pw", "pw2"); ok {
+		t.Error("plain password matched another")
+	}
+}
+
+func TestParseHashRejects(t *testing.T) {
+	cases := []string{
+		"",
+		"$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=0,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+		"$argon2id$v=19$m=19456,t=2,p=1,x=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+	}
+	for _, h := range cases {
+		if err := ParseHash(h); err == nil {
+			t.Errorf("ParseHash(%q) succeeded", h)
+		}
+	}
+}
+
+func FuzzParseHash(f *testing.F) {
+	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+	f.Add("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+	f.Fuzz(func(t *testing.T, s string) {
+		if ParseHash(s) != nil {
+			return
+		}
+		h, _ := parsePHC(s)
+		if h.memory > maxArgonMemory || h.time > maxArgonTime || h.threads > maxArgonThreads {
+			t.Fatalf("accepted parameters beyond bounds: %q", s)
+		}
+	})
+}
+
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		if _, err := HashPassword("correct horse"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
