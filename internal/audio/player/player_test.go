@@ -1,0 +1,336 @@
+package player
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/audio/decode"
+	"github.com/tonearm/tonearm/internal/audio/output"
+)
+
+// toneStream is a sine of a given frequency, amplitude 0.5.
+type toneStream struct {
+	format audio.Format
+	freq   float64
+	frames int64
+	pos    int64
+}
+
+func (s *toneStream) Format() audio.Format { return s.format }
+func (s *toneStream) Frames() int64        { return s.frames }
+func (s *toneStream) Close() error         { return nil }
+
+func (s *toneStream) SeekFrame(frame int64) error {
+	if frame < 0 || frame > s.frames {
+		return errors.New("seek out of range")
+	}
+	s.pos = frame
+	return nil
+}
+
+func (s *toneStream) Read(p []float32) (int, error) {
+	ch := s.format.Channels
+	n := 0
+	for n+ch <= len(p) && s.pos < s.frames {
+		v := float32(0.5 * math.Sin(2*math.Pi*s.freq*float64(s.pos)/float64(s.format.SampleRate)))
+		for c := range ch {
+			p[n+c] = v
+		}
+		n += ch
+		s.pos++
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// toneSource returns a source whose URI names the tone; toneOpen decodes it.
+func toneSource(uri string) audio.Source { return audio.Source{URI: uri} }
+
+type toneSpec struct {
+	freq    float64
+	seconds float64
+	rate    int
+	ch      int
+}
+
+func toneOpener(specs map[string]toneSpec) OpenFunc {
+	return func(_ context.Context, src audio.Source, _ decode.Options) (audio.Stream, error) {
+		spec, ok := specs[src.URI]
+		if !ok {
+			return nil, errors.New("no such test tone")
+		}
+		return &toneStream{
+			format: audio.Format{SampleRate: spec.rate, Channels: spec.ch},
+			freq:   spec.freq,
+			frames: int64(spec.seconds * float64(spec.rate)),
+		}, nil
+	}
+}
+
+// recorder is a null output that keeps a copy of every sample written.
+type recorder struct {
+	*output.Null
+	mu      sync.Mutex
+	samples []float32
+}
+
+func newRecorder() *recorder { return &recorder{Null: output.NewNull()} }
+
+func (r *recorder) Write(ctx context.Context, samples []float32) error {
+	r.mu.Lock()
+	r.samples = append(r.samples, samples...)
+	r.mu.Unlock()
+	return r.Null.Write(ctx, samples)
+}
+
+func (r *recorder) recorded() []float32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]float32(nil), r.samples...)
+}
+
+func newTestPlayer(t *testing.T, specs map[string]toneSpec, rec *recorder) *Player {
+	t.Helper()
+	p, err := New(Options{
+		Outputs:       []output.Output{rec},
+		Open:          toneOpener(specs),
+		AboutToFinish: 300 * time.Millisecond,
+		Logger:        slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// waitEvent returns the next event of type want, failing after 10 s.
+func waitEvent(t *testing.T, p *Player, want audio.EventType) audio.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-p.Events():
+			if ev.Type == want {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no event of type %d within 10 s", want)
+		}
+	}
+}
+
+func TestGaplessJoinIsSampleExact(t *testing.T) {
+	specs := map[string]toneSpec{
+		"a": {440, 0.6, 48000, 2},
+		"b": {660, 0.5, 48000, 1},
+	}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	var got []audio.Event
+	timeout := time.After(10 * time.Second)
+	for done := false; !done; {
+		select {
+		case ev := <-p.Events():
+			got = append(got, ev)
+			switch ev.Type {
+			case audio.EventAboutToFinish:
+				if ev.URI == "a" {
+					next := toneSource("b")
+					p.SetNext(&next)
+				} else {
+					p.SetNext(nil)
+				}
+			case audio.EventEndOfStream:
+				done = true
+			}
+		case <-timeout:
+			t.Fatalf("no end of stream within 10 s; events %v", got)
+		}
+	}
+	want := []struct {
+		typ audio.EventType
+		uri string
+	}{
+		{audio.EventStarted, "a"}, {audio.EventAboutToFinish, "a"}, {audio.EventEnded, "a"},
+		{audio.EventStarted, "b"}, {audio.EventAboutToFinish, "b"}, {audio.EventEnded, "b"},
+		{audio.EventEndOfStream, ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events = %+v, want %d events", got, len(want))
+	}
+	for i, w := range want {
+		if got[i].Type != w.typ || got[i].URI != w.uri {
+			t.Errorf("event %d = type %d uri %q, want type %d uri %q", i, got[i].Type, got[i].URI, w.typ, w.uri)
+		}
+	}
+
+	samples := rec.recorded()
+	a := &toneStream{format: Format, freq: 440, frames: 28800}
+	b := &toneStream{format: Format, freq: 660, frames: 24000}
+	expect := make([]float32, (28800+24000)*2)
+	na, _ := a.Read(expect)
+	nb, _ := b.Read(expect[na:])
+	if len(samples) != na+nb {
+		t.Fatalf("recorded %d samples, want %d (no gap, no lost frame)", len(samples), na+nb)
+	}
+	for i := range samples {
+		if math.Abs(float64(samples[i]-expect[i])) > 1e-6 {
+			t.Fatalf("sample %d = %v, want %v", i, samples[i], expect[i])
+		}
+	}
+}
+
+func TestUnplayableSourceSendsError(t *testing.T) {
+	rec := newRecorder()
+	p := newTestPlayer(t, map[string]toneSpec{}, rec)
+	if err := p.Play(context.Background(), toneSource("missing"), 0); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitEvent(t, p, audio.EventError)
+	if ev.URI != "missing" {
+		t.Errorf("error event URI = %q, want missing", ev.URI)
+	}
+	if ev.Err == nil {
+		t.Error("error event has no Err")
+	}
+}
+
+func TestUnplayableNextAsksAgain(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 0.5, 48000, 2}, "c": {880, 0.2, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	bad := toneSource("bad")
+	p.SetNext(&bad)
+	if ev := waitEvent(t, p, audio.EventError); ev.URI != "bad" {
+		t.Errorf("error URI = %q, want bad", ev.URI)
+	}
+	if ev := waitEvent(t, p, audio.EventAboutToFinish); ev.URI != "a" {
+		t.Errorf("second about-to-finish URI = %q, want a", ev.URI)
+	}
+	c := toneSource("c")
+	p.SetNext(&c)
+	if ev := waitEvent(t, p, audio.EventStarted); ev.URI != "c" {
+		t.Errorf("started URI = %q, want c", ev.URI)
+	}
+}
+
+func TestVolumeScalesSamples(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 1, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	p.SetVolume(50, false)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	samples := rec.recorded()
+	var peak float64
+	for _, s := range samples[:48000] {
+		peak = max(peak, math.Abs(float64(s)))
+	}
+	// Cubic curve: volume 50 is gain 0.125, on a tone of amplitude 0.5.
+	if math.Abs(peak-0.0625) > 0.001 {
+		t.Errorf("peak at volume 50 = %v, want 0.0625", peak)
+	}
+}
+
+func TestPauseFreezesPosition(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 5, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	time.Sleep(300 * time.Millisecond)
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	before := p.Position()
+	time.Sleep(300 * time.Millisecond)
+	after := p.Position()
+	if before != after {
+		t.Errorf("position moved while paused: %v then %v", before, after)
+	}
+	if before < 200*time.Millisecond || before > 500*time.Millisecond {
+		t.Errorf("position after 300 ms of play = %v", before)
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if moved := p.Position() - after; moved < 150*time.Millisecond {
+		t.Errorf("position moved %v in 300 ms after resume", moved)
+	}
+}
+
+func TestSeekMovesPosition(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 10, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitEvent(t, p, audio.EventStarted); ev.Position != 2*time.Second {
+		t.Errorf("started at %v, want 2s", ev.Position)
+	}
+	if err := p.Seek(7 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	pos := p.Position()
+	if pos < 7*time.Second || pos > 7500*time.Millisecond {
+		t.Errorf("position 200 ms after seek to 7 s = %v", pos)
+	}
+}
+
+func TestResampledLength(t *testing.T) {
+	specs := map[string]toneSpec{"a": {1000, 0.5, 44100, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	p.SetNext(nil)
+	waitEvent(t, p, audio.EventEndOfStream)
+	frames := len(rec.recorded()) / 2
+	if frames < 23990 || frames > 24010 {
+		t.Errorf("0.5 s at 44100 Hz became %d frames at 48000 Hz, want about 24000", frames)
+	}
+}
+
+func TestStopResetsPosition(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 5, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if pos := p.Position(); pos != 0 {
+		t.Errorf("position after stop = %v, want 0", pos)
+	}
+}
