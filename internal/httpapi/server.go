@@ -66,6 +66,9 @@ type Options struct {
 	// ("/stream", "/local/"), each with the scope it needs.
 	Extra []Route
 
+	// Status adds entries to GET /api/status, such as the library scan.
+	Status func(context.Context) map[string]any
+
 	MaxBodyBytes    int64
 	MaxMessageBytes int64
 	MaxSockets      int
@@ -146,6 +149,10 @@ func New(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /login", s.handleLogin)
 	mux.HandleFunc("POST /logout", s.handleLogout)
 	mux.HandleFunc("GET /whoami", s.handleWhoAmI)
+	mux.HandleFunc("GET /api/status", s.handleStatus)
+	mux.HandleFunc("GET /api/tokens", s.handleTokenList)
+	mux.HandleFunc("POST /api/tokens", s.handleTokenCreate)
+	mux.HandleFunc("DELETE /api/tokens/{name}", s.handleTokenRevoke)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+s.opts.DefaultApp+"/", http.StatusFound)
 	})

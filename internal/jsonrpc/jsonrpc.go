@@ -40,6 +40,9 @@ type Method struct {
 	Description string
 	Params      []Param
 	Call        func(ctx context.Context, args []json.RawMessage) (any, error)
+	// Hidden leaves the method out of Describe, as Mopidy 3.4 leaves out
+	// core.describe itself.
+	Hidden bool
 }
 
 // PublicError is an error whose message may be shown to the caller. Any
@@ -101,6 +104,9 @@ func (d *Dispatcher) Describe() map[string]any {
 	out := make(map[string]any, len(d.methods))
 	for _, name := range d.order {
 		m := d.methods[name]
+		if m.Hidden {
+			continue
+		}
 		params := make([]map[string]any, 0, len(m.Params))
 		for _, p := range m.Params {
 			entry := map[string]any{"name": p.Name}
