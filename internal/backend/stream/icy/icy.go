@@ -91,7 +91,7 @@ func (r *Reader) readBlock() error {
 }
 
 // ParseTitle returns the StreamTitle of a metadata block such as
-// "StreamTitle='Artist - Song';StreamUrl='';", decoded by DecodeText. It
+// "StreamTitle='Artist - Song';StreamUrl=”;", decoded by DecodeText. It
 // returns false when the block has no StreamTitle. A title may contain
 // quotes: it ends at the first "';" or else at the last quote.
 func ParseTitle(block []byte) (string, bool) {
