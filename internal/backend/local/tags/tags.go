@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -77,9 +78,14 @@ type Options struct {
 	MaxCoverBytes int
 }
 
+// ErrNoAudio is returned for a file in which TagLib finds no audio stream.
+var ErrNoAudio = errors.New("no audio stream found")
+
 // Reader reads file metadata. It is safe for concurrent use.
 type Reader struct {
 	maxCover int
+	linkDir  string // private folder for links to files with non-UTF-8 names
+	linkSeq  atomic.Uint64
 }
 
 // NewReader checks the WebAssembly cache folder and returns a Reader.
@@ -102,7 +108,17 @@ func NewReader(opts Options) (*Reader, error) {
 	if r.maxCover <= 0 {
 		r.maxCover = DefaultMaxCoverBytes
 	}
+	linkDir, err := os.MkdirTemp("", "tonearm-tags-")
+	if err != nil {
+		return nil, fmt.Errorf("create tag reader link folder: %w", err)
+	}
+	r.linkDir = linkDir
 	return r, nil
+}
+
+// Close removes the reader's private link folder.
+func (r *Reader) Close() error {
+	return os.RemoveAll(r.linkDir)
 }
 
 // checkCacheDir rejects a compiled-code cache that another user owns or
@@ -139,6 +155,16 @@ func (r *Reader) Read(path string) (info Info, err error) {
 		}
 	}()
 
+	// TagLib's WebAssembly side takes paths as UTF-8 strings, so a file with
+	// another name is read through a symlink with a plain name.
+	if !utf8.ValidString(path) {
+		link, err := r.link(path)
+		if err != nil {
+			return Info{}, err
+		}
+		defer os.Remove(link)
+		path = link
+	}
 	raw, err := taglib.ReadTags(path)
 	if err != nil {
 		return Info{}, fmt.Errorf("read tags of %s: %w", path, err)
@@ -146,6 +172,9 @@ func (r *Reader) Read(path string) (info Info, err error) {
 	props, err := taglib.ReadProperties(path)
 	if err != nil {
 		return Info{}, fmt.Errorf("read audio properties of %s: %w", path, err)
+	}
+	if props.SampleRate == 0 && props.Length == 0 {
+		return Info{}, fmt.Errorf("read audio properties of %s: %w", path, ErrNoAudio)
 	}
 	info = fromTags(raw)
 	info.Length = props.Length
@@ -164,6 +193,20 @@ func (r *Reader) Read(path string) (info Info, err error) {
 		}
 	}
 	return info, nil
+}
+
+// link makes a symlink to path in the reader's link folder, keeping the
+// extension when it is valid UTF-8 because TagLib picks the parser by it.
+func (r *Reader) link(path string) (string, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if !utf8.ValidString(ext) || len(ext) > 8 {
+		ext = ""
+	}
+	link := filepath.Join(r.linkDir, strconv.FormatUint(r.linkSeq.Add(1), 10)+ext)
+	if err := os.Symlink(path, link); err != nil {
+		return "", fmt.Errorf("read tags of %q: %w", path, err)
+	}
+	return link, nil
 }
 
 func fromTags(raw map[string][]string) Info {

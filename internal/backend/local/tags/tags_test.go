@@ -50,6 +50,7 @@ func TestReadEveryFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	for _, f := range testlib.Formats {
 		t.Run(f, func(t *testing.T) {
 			info, err := r.Read(filepath.Join(dir, f+".bin"))
@@ -115,6 +116,7 @@ func TestReadLatin1ID3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.Close()
 	for _, f := range files {
 		info, err := r.Read(filepath.Join(dir, f.Path))
 		if err != nil {
