@@ -103,17 +103,18 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 		log.Debug("decoder opened", "format", k.String())
 		return s, nil
 	}
-	if k != kindOther && in.rewind() != nil {
+	builtin := k != kindOther && k != kindMP4
+	if builtin && in.rewind() != nil {
 		in.close()
 		return nil, fmt.Errorf("decode: %q as %s: %w", src.URI, k, err)
 	}
-	if k != kindOther {
+	if builtin {
 		log.Info("built-in decoder failed, trying ffmpeg", "format", k.String(), "err", err)
 	}
-	s, ferr := openFFmpeg(ctx, in, src.URI, opts.FFmpeg, log)
+	s, ferr := openFFmpeg(ctx, in, k == kindMP4, opts.FFmpeg, log)
 	if ferr != nil {
 		in.close()
-		if k != kindOther {
+		if builtin {
 			return nil, fmt.Errorf("decode: %q as %s: %w; ffmpeg fallback: %w", src.URI, k, err, ferr)
 		}
 		return nil, fmt.Errorf("decode: %q: %w", src.URI, ferr)

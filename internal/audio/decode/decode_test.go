@@ -2,7 +2,10 @@ package decode
 
 import (
 	"context"
+	"os"
 	"testing"
+
+	"github.com/tonearm/tonearm/internal/sandbox"
 )
 
 // formatCase is one format under test with the SNR its decoder must reach
@@ -98,6 +101,44 @@ func TestOpenUnseekable(t *testing.T) {
 			got := readAll(t, s)
 			if n := int64(len(got) / s.Format().Channels); n != tc.frames() {
 				t.Errorf("decoded %d frames, want %d", n, tc.frames())
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	sandbox.RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+func TestFFmpegFallback(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"m4a-aac", "m4a-alac"} {
+		t.Run(format, func(t *testing.T) {
+			fx := fixture{format: format, seconds: 3, freq: 440, rate: 44100}
+			path := fx.make(t, dir)
+			s, err := Open(context.Background(), fileSource(path, ""), Options{})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			if f := s.Format(); f.SampleRate != 48000 || f.Channels != 2 {
+				t.Errorf("Format() = %+v, want 48000 Hz stereo", f)
+			}
+			got := readAll(t, s)
+			frames := int64(len(got) / 2)
+			want := int64(3 * 48000)
+			// ffmpeg keeps up to one AAC frame (1024 samples at the source
+			// rate) of encoder padding after resampling.
+			if frames < want || frames > want+1200 {
+				t.Errorf("decoded %d frames, want %d to %d", frames, want, want+1200)
+			}
+			// The middle second leaves out encoder delay and padding.
+			middle := got[2*48000 : 2*2*48000]
+			v := sineSNR(middle, 2, 48000, 440)
+			t.Logf("%s: %d frames, tone SNR %.1f dB", format, frames, v)
+			if v < 40 {
+				t.Errorf("SNR of the 440 Hz tone = %.1f dB, want at least 40", v)
 			}
 		})
 	}

@@ -19,6 +19,8 @@ const (
 	// kindOther is a format that only the ffmpeg fallback decodes: MP4/M4A,
 	// ADTS AAC, MPEG-2.5 or free-format MP3, Ogg FLAC, RF64, AIFF and others.
 	kindOther
+	// kindMP4 is an MP4 or M4A file, which goes to ffmpeg too.
+	kindMP4
 )
 
 func (k kind) String() string {
@@ -35,6 +37,8 @@ func (k kind) String() string {
 		return "opus"
 	case kindOther:
 		return "other"
+	case kindMP4:
+		return "mp4"
 	}
 	return "unknown"
 }
@@ -55,7 +59,7 @@ func sniff(b []byte) kind {
 	case len(b) >= 4 && string(b[0:4]) == "OggS":
 		return sniffOgg(b)
 	case len(b) >= 8 && string(b[4:8]) == "ftyp":
-		return kindOther
+		return kindMP4
 	case len(b) >= 4 && b[0] == 0xFF && b[1]&0xE0 == 0xE0:
 		return sniffMPEGAudio(b)
 	}
@@ -132,6 +136,8 @@ func kindFromHint(hint string) kind {
 		return kindVorbis
 	case "opus", "audio/opus":
 		return kindOpus
+	case "m4a", "mp4", "m4b", "audio/mp4", "audio/x-m4a":
+		return kindMP4
 	}
 	return kindUnknown
 }
