@@ -26,8 +26,8 @@ func (c *Config) Format() string {
 		for j := range sv.NumField() {
 			f := sv.Type().Field(j)
 			value := formatValue(sv.Field(j), f.Tag)
-			if value == "" {
-				fmt.Fprintf(&b, "%s =\n", f.Tag.Get("ini"))
+			if value == "" || value[0] == '\n' {
+				fmt.Fprintf(&b, "%s =%s\n", f.Tag.Get("ini"), value)
 			} else {
 				fmt.Fprintf(&b, "%s = %s\n", f.Tag.Get("ini"), value)
 			}

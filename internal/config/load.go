@@ -36,8 +36,8 @@ type Options struct {
 	// calls it only when a value is a secret: reference; nil makes such a
 	// reference an error.
 	OpenSecrets func(configDir string) (SecretGetter, error)
-	// SkipSecrets leaves env: and secret: references unresolved and skips
-	// the file mode check, for commands that only show the configuration.
+	// SkipSecrets leaves env: and secret: references unresolved, for
+	// commands that show or check the configuration or fill the store.
 	SkipSecrets bool
 }
 
@@ -83,8 +83,8 @@ func Load(opts Options) (*Config, error) {
 	l.finish(cfg)
 	if !opts.SkipSecrets {
 		l.resolveSecrets(cfg, opts)
-		l.checkFileModes(cfg)
 	}
+	l.checkFileModes(cfg)
 	cfg.Warnings = l.warnings
 	if len(l.problems) > 0 {
 		return cfg, l.problems

@@ -57,7 +57,7 @@ func TestFormatMasksSecrets(t *testing.T) {
 		t.Errorf("Format printed a secret:\n%s", out)
 	}
 	for _, want := range []string{"[proxy]\n", "password = ********\n", "password = env:MPD_PW\n",
-		"[mpd]\n", "port = 6600\n", "[loglevels]\n", "excluded_file_extensions = \n  .cue\n"} {
+		"[mpd]\n", "port = 6600\n", "[loglevels]\n", "excluded_file_extensions =\n  .cue\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Format output lacks %q:\n%s", want, out)
 		}

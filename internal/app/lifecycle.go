@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// stopTimeout bounds how long all components together may take to stop.
+const stopTimeout = 10 * time.Second
+
+// Component is one long-lived part of the server: the mixer, the audio
+// player, a backend, core or a frontend.
+type Component interface {
+	// Name identifies the component in logs.
+	Name() string
+	// Start makes the component ready, for example by opening its
+	// listener, and returns; a component that needs a loop also
+	// implements Runner.
+	Start(ctx context.Context) error
+	// Stop releases what Start took. It is called once, in reverse start
+	// order, with a context that carries the stop deadline.
+	Stop(ctx context.Context) error
+}
+
+// Runner is a Component with a background loop. Run returns when ctx is
+// cancelled; an error from Run stops the whole server.
+type Runner interface {
+	Run(ctx context.Context) error
+}
+
+// serve starts comps in order, runs the Runners in one errgroup until ctx
+// ends or one fails, then stops the started components in reverse order.
+func serve(ctx context.Context, log *slog.Logger, comps []Component) error {
+	var started []Component
+	var startErr error
+	for _, c := range comps {
+		log.Debug("starting component", "name", c.Name())
+		if err := c.Start(ctx); err != nil {
+			startErr = fmt.Errorf("start %s: %w", c.Name(), err)
+			break
+		}
+		started = append(started, c)
+		log.Info("component started", "name", c.Name())
+	}
+
+	var runErr error
+	if startErr == nil {
+		g, gctx := errgroup.WithContext(ctx)
+		for _, c := range started {
+			if r, ok := c.(Runner); ok {
+				g.Go(func() error {
+					if err := r.Run(gctx); err != nil && !errors.Is(err, context.Canceled) {
+						return fmt.Errorf("%s: %w", c.Name(), err)
+					}
+					return nil
+				})
+			}
+		}
+		g.Go(func() error {
+			<-gctx.Done()
+			return nil
+		})
+		runErr = g.Wait()
+		log.Info("stopping", "reason", stopReason(ctx, runErr))
+	}
+
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	var stopErrs []error
+	for i := len(started) - 1; i >= 0; i-- {
+		c := started[i]
+		if err := c.Stop(stopCtx); err != nil {
+			log.Error("component failed to stop", "name", c.Name(), "err", err)
+			stopErrs = append(stopErrs, fmt.Errorf("stop %s: %w", c.Name(), err))
+			continue
+		}
+		log.Info("component stopped", "name", c.Name())
+	}
+	return errors.Join(append([]error{startErr, runErr}, stopErrs...)...)
+}
+
+func stopReason(ctx context.Context, runErr error) string {
+	if runErr != nil {
+		return runErr.Error()
+	}
+	if ctx.Err() != nil {
+		return "signal"
+	}
+	return "done"
+}
