@@ -353,3 +353,16 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	return st, nil
 }
+
+// ImageMIME returns the MIME type of a stored picture.
+func (s *Store) ImageMIME(ctx context.Context, hash string) (string, error) {
+	var mime string
+	err := s.r.QueryRowContext(ctx, "SELECT mime FROM images WHERE hash = ?", hash).Scan(&mime)
+	if err == sql.ErrNoRows {
+		return "", fmt.Errorf("image %q: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read image %q: %w", hash, err)
+	}
+	return mime, nil
+}
