@@ -98,6 +98,9 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 			k = kindOther
 		}
 	}
+	if k == kindOpus && !opusBuiltin {
+		k = kindOther
+	}
 	s, err := openKind(k, in)
 	if err == nil {
 		log.Debug("decoder opened", "format", k.String())

@@ -41,8 +41,14 @@ func TestOpenLengthAndContent(t *testing.T) {
 			if n := int64(len(got) / ch); n != tc.frames() {
 				t.Errorf("decoded %d frames, want %d", n, tc.frames())
 			}
-			if s.Frames() != tc.frames() {
-				t.Errorf("Frames() = %d, want %d", s.Frames(), tc.frames())
+			wantFrames := tc.frames()
+			if tc.format == "opus" && !opusBuiltin {
+				// ffmpeg decodes Opus in race builds and cannot tell the
+				// length before the end.
+				wantFrames = -1
+			}
+			if s.Frames() != wantFrames {
+				t.Errorf("Frames() = %d, want %d", s.Frames(), wantFrames)
 			}
 			want := ffmpegDecode(t, path, ch)
 			if len(want) != len(got) {
