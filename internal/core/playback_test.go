@@ -386,7 +386,9 @@ func TestAddNearEndRequeues(t *testing.T) {
 	e.play(nil)
 	e.expect("playback_state_changed", "track_playback_started")
 	e.player.Advance(8500 * 1e6) // past AboutToFinish
-	waitFor(t, func() bool { return len(e.player.Calls()) > 0 && e.player.Calls()[len(e.player.Calls())-1].Method == "SetNext" })
+	waitFor(t, func() bool {
+		return len(e.player.Calls()) > 0 && e.player.Calls()[len(e.player.Calls())-1].Method == "SetNext"
+	})
 	e.add("2")
 	if got := e.player.Queued(); got != "mem:2" {
 		t.Errorf("queued = %q, want mem:2", got)
