@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os/exec"
 	"strings"
@@ -33,7 +33,6 @@ type Recorder struct {
 	proc   *process
 	mu     sync.Mutex
 	pcm    bytes.Buffer
-	copied chan error
 	stderr bytes.Buffer
 }
 
@@ -51,25 +50,20 @@ func StartRecording(t testing.TB, addr, sink string) *Recorder {
 	}
 	stream := "pulsetest-record-" + hex.EncodeToString(id[:])
 
-	r := &Recorder{t: t, copied: make(chan error, 1)}
+	r := &Recorder{t: t}
 	cmd := exec.Command("parec", "--server", addr, "--device", sink+".monitor",
 		"--stream-name", stream, "--raw", "--format=float32le",
 		fmt.Sprintf("--rate=%d", RecordFormat.SampleRate),
 		fmt.Sprintf("--channels=%d", RecordFormat.Channels),
 		fmt.Sprintf("--latency-msec=%d", recordLatency.Milliseconds()))
+	// exec copies the output into r, and Wait returns once all is copied.
+	cmd.Stdout = r
 	cmd.Stderr = &r.stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("parec output pipe: %v", err)
-	}
+	var err error
 	r.proc, err = start(cmd)
 	if err != nil {
 		t.Fatalf("start parec: %v", err)
 	}
-	go func() {
-		_, err := io.Copy(r, stdout)
-		r.copied <- err
-	}()
 	t.Cleanup(func() {
 		if !r.proc.exited() {
 			_ = r.proc.stop(t, syscall.SIGINT)
@@ -115,9 +109,8 @@ func waitForStream(addr, stream string, proc *process) error {
 func (r *Recorder) Stop() *Recording {
 	r.t.Helper()
 	time.Sleep(2 * recordLatency)
-	_ = r.proc.stop(r.t, syscall.SIGINT)
-	if err := <-r.copied; err != nil {
-		r.t.Fatalf("read parec output: %v", err)
+	if err := r.proc.stop(r.t, syscall.SIGINT); err != nil && !isSignalExit(err) {
+		r.t.Fatalf("parec failed: %v: %s", err, strings.TrimSpace(r.stderr.String()))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -128,6 +121,17 @@ func (r *Recorder) Stop() *Recording {
 		samples[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 	}
 	return &Recording{Format: RecordFormat, Samples: samples}
+}
+
+// isSignalExit reports whether err is a process exit caused by a signal,
+// which is how Stop ends parec.
+func isSignalExit(err error) bool {
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return false
+	}
+	status, ok := exitErr.Sys().(syscall.WaitStatus)
+	return ok && status.Signaled()
 }
 
 // Record records sink for d and returns the recording.
