@@ -22,16 +22,16 @@ type Kind int
 
 // Filter node kinds.
 const (
-	KindTag            Kind = iota + 1 // a tag, with Tag set
-	KindAny                            // any tag
-	KindFile                           // the song URI
-	KindBase                           // songs below a folder
-	KindModifiedSince                  // file modification time
-	KindAddedSince                     // time the song entered the database
-	KindAudioFormat                    // "samplerate:bits:channels"
-	KindPrio                           // queue priority
-	KindAnd                            // all Children
-	KindNot                            // not Children[0]
+	KindTag           Kind = iota + 1 // a tag, with Tag set
+	KindAny                           // any tag
+	KindFile                          // the song URI
+	KindBase                          // songs below a folder
+	KindModifiedSince                 // file modification time
+	KindAddedSince                    // time the song entered the database
+	KindAudioFormat                   // "samplerate:bits:channels"
+	KindPrio                          // queue priority
+	KindAnd                           // all Children
+	KindNot                           // not Children[0]
 )
 
 // Op is a comparison operator.
@@ -127,7 +127,7 @@ func parsePairs(args []string, foldCase bool) (*Filter, error) {
 		default:
 			tag, ok := ParseTag(name)
 			if !ok {
-				return nil, Errorf(AckArg, "Unknown filter type: %s", name)
+				return nil, Errorf(AckArg, "Unknown filter type")
 			}
 			f.Kind, f.Tag = KindTag, tag
 		}
@@ -297,7 +297,8 @@ func (p *filterParser) operator() (Op, error) {
 	case ">=":
 		return OpGreaterEqual, nil
 	default:
-		return 0, Errorf(AckArg, "Unknown filter operator: %s", w)
+		// The message of MPD 0.23, which names its first two operators.
+		return 0, Errorf(AckArg, "'==' or '!=' expected")
 	}
 }
 
@@ -340,7 +341,7 @@ func (p *filterParser) condition() (*Filter, error) {
 	default:
 		tag, ok := ParseTag(name)
 		if !ok {
-			return nil, Errorf(AckArg, "Unknown filter type: %s", name)
+			return nil, Errorf(AckArg, "Unknown filter type")
 		}
 		f.Kind, f.Tag = KindTag, tag
 	}

@@ -62,7 +62,7 @@ func TagValues(song *Song, tag string) []string {
 
 // matchValues applies the operator to a tag's values: a positive operator
 // matches when any value matches, a negated one when none does. A missing
-// tag counts as one empty value, so "(Artist == '')" finds songs without an
+// tag counts as one empty value, so "(Artist == ”)" finds songs without an
 // artist.
 func (f *Filter) matchValues(values []string) bool {
 	if len(values) == 0 {

@@ -1,0 +1,317 @@
+package mpd
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/models"
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+	"github.com/tonearm/tonearm/internal/safepath"
+)
+
+// cmdLsInfo lists one folder of the music database: sub-folders, songs
+// and, at the root, the stored playlists, as MPD 0.23 does.
+func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
+	dir := ""
+	if len(args) == 1 {
+		if isStreamURL(args[0]) {
+			return protocol.Errorf(protocol.AckNoExist, "No such directory")
+		}
+		var err error
+		if dir, err = c.cleanPath(args[0]); err != nil {
+			return err
+		}
+	}
+	refs, err := c.core.Browse(ctx, dirURI(dir))
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if len(refs) == 0 && dir != "" {
+		return c.lsinfoSong(ctx, dir)
+	}
+	// MPD 0.23 lists the songs of a folder before its sub-folders.
+	var trackURIs, dirs []string
+	for _, r := range refs {
+		switch r.Type {
+		case models.RefDirectory:
+			if p, ok := dirPath(r.URI); ok {
+				dirs = append(dirs, p)
+			}
+		case models.RefTrack:
+			trackURIs = append(trackURIs, r.URI)
+		}
+	}
+	if len(trackURIs) > 0 {
+		found, err := c.core.Lookup(ctx, trackURIs)
+		if err != nil {
+			return err
+		}
+		for _, uri := range trackURIs {
+			if ts := found[uri]; len(ts) > 0 {
+				c.writeSong(&ts[0])
+			}
+		}
+	}
+	for _, d := range dirs {
+		c.writeDirectory(d)
+	}
+	if dir == "" {
+		return c.writePlaylistList(ctx)
+	}
+	return nil
+}
+
+// writeDirectory writes a folder entry with its modification time, read
+// from the music folder when one is configured.
+func (c *conn) writeDirectory(p string) {
+	c.w.Pair("directory", p)
+	if c.s.music == nil {
+		return
+	}
+	if info, err := c.s.music.Stat(p); err == nil {
+		c.w.Pair("Last-Modified", info.ModTime().UTC().Format(time.RFC3339))
+	}
+}
+
+// lsinfoSong answers lsinfo on a song path with the song itself.
+func (c *conn) lsinfoSong(ctx context.Context, p string) error {
+	uri := localTrackPrefix + safepath.Escape(p)
+	found, err := c.core.Lookup(ctx, []string{uri})
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if len(found[uri]) == 0 {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
+	c.writeSong(&found[uri][0])
+	return nil
+}
+
+func isStreamURL(s string) bool { return strings.Contains(s, "://") }
+
+// dirTree is the folder tree of a set of songs, for listall and
+// listallinfo.
+type dirTree struct {
+	dirs  map[string]*dirTree
+	songs []*models.Track
+}
+
+func buildTree(tracks []models.Track, base string) *dirTree {
+	root := &dirTree{dirs: map[string]*dirTree{}}
+	for i := range tracks {
+		p := uriToPath(tracks[i].URI)
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, base), "/")
+		n := root
+		parts := strings.Split(rel, "/")
+		for _, part := range parts[:len(parts)-1] {
+			child, ok := n.dirs[part]
+			if !ok {
+				child = &dirTree{dirs: map[string]*dirTree{}}
+				n.dirs[part] = child
+			}
+			n = child
+		}
+		n.songs = append(n.songs, &tracks[i])
+	}
+	return root
+}
+
+// walk visits the songs of a folder, then each sub-folder and its
+// content, the order of MPD 0.23's database walk.
+func (t *dirTree) walk(prefix string, onDir func(string), onSong func(*models.Track)) {
+	for _, s := range t.songs {
+		onSong(s)
+	}
+	names := make([]string, 0, len(t.dirs))
+	for name := range t.dirs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := path.Join(prefix, name)
+		onDir(p)
+		t.dirs[name].walk(p, onDir, onSong)
+	}
+}
+
+func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
+	base := ""
+	if len(args) == 1 {
+		var err error
+		if base, err = c.cleanPath(args[0]); err != nil {
+			return err
+		}
+	}
+	tracks, err := c.findTracks(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tracks = filterBelow(tracks, base)
+	if len(tracks) == 0 && base != "" {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
+	onDir := func(dir string) {
+		if info {
+			c.writeDirectory(dir)
+		} else {
+			c.w.Pair("directory", dir)
+		}
+	}
+	if base != "" {
+		// MPD 0.23 starts with the folder asked for.
+		onDir(base)
+	}
+	tree := buildTree(tracks, base)
+	tree.walk(base, onDir, func(t *models.Track) {
+		if info {
+			c.writeSong(t)
+		} else {
+			c.w.Pair("file", uriToPath(t.URI))
+		}
+	})
+	return nil
+}
+
+func filterBelow(tracks []models.Track, base string) []models.Track {
+	if base == "" {
+		return tracks
+	}
+	var out []models.Track
+	for _, t := range tracks {
+		if protocol.IsBelow(uriToPath(t.URI), base) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func cmdListAll(ctx context.Context, c *conn, args []string) error {
+	return c.listAll(ctx, args, false)
+}
+
+func cmdListAllInfo(ctx context.Context, c *conn, args []string) error {
+	return c.listAll(ctx, args, true)
+}
+
+// cmdListFiles lists every entry of a music folder, songs or not, read
+// from the disk inside the music folder. Symbolic links are left out, so
+// the listing never describes a file outside the folder.
+func cmdListFiles(_ context.Context, c *conn, args []string) error {
+	if c.s.music == nil {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
+	dir := ""
+	if len(args) == 1 {
+		var err error
+		if dir, err = c.cleanPath(args[0]); err != nil {
+			return err
+		}
+	}
+	name := dir
+	if name == "" {
+		name = "."
+	}
+	f, err := c.s.music.Open(name)
+	if err != nil {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(maxListFiles)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && len(entries) == 0 {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || info.Mode()&fs.ModeSymlink != 0 || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		modified := info.ModTime().UTC().Format(time.RFC3339)
+		if e.IsDir() {
+			c.w.Pair("directory", e.Name())
+		} else if info.Mode().IsRegular() {
+			c.w.Pair("file", e.Name())
+			c.w.PairInt("size", info.Size())
+		} else {
+			continue
+		}
+		c.w.Pair("Last-Modified", modified)
+	}
+	return nil
+}
+
+// maxListFiles bounds the entries listfiles reads from one folder.
+const maxListFiles = 100000
+
+func cmdListMounts(_ context.Context, c *conn, _ []string) error {
+	c.w.Pair("mount", "")
+	return nil
+}
+
+func cmdUpdate(ctx context.Context, c *conn, args []string) error {
+	return c.startUpdate(ctx, args)
+}
+
+// cmdRescan is update: the library scanner compares modification times
+// and tags on every pass.
+func cmdRescan(ctx context.Context, c *conn, args []string) error {
+	return c.startUpdate(ctx, args)
+}
+
+func (c *conn) startUpdate(ctx context.Context, args []string) error {
+	uri := ""
+	if len(args) == 1 {
+		dir, err := c.cleanPath(args[0])
+		if err != nil {
+			return err
+		}
+		if dir != "" {
+			uri = dirURI(dir)
+		}
+	}
+	core := c.core
+	id, err := c.s.updates.start(ctx, func(ctx context.Context) error { return core.Refresh(ctx, uri) }, func() {
+		c.s.notifyAll("update")
+		c.s.notifyAll("database")
+	})
+	if err != nil {
+		return err
+	}
+	c.s.notifyAll("update")
+	c.w.PairInt("updating_db", int64(id))
+	return nil
+}
+
+func cmdReadComments(ctx context.Context, c *conn, args []string) error {
+	t, err := c.lookupSong(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if t.Comment != "" {
+		c.w.Pair("comment", t.Comment)
+	}
+	return nil
+}
+
+func (c *conn) lookupSong(ctx context.Context, p string) (*models.Track, error) {
+	uri, err := c.pathToURI(p)
+	if err != nil {
+		return nil, err
+	}
+	found, err := c.core.Lookup(ctx, []string{uri})
+	if err != nil {
+		return nil, coreError(err, "No such file")
+	}
+	if len(found[uri]) == 0 {
+		return nil, protocol.Errorf(protocol.AckNoExist, "No such file")
+	}
+	return &found[uri][0], nil
+}
+
+func cmdGetFingerprint(context.Context, *conn, []string) error {
+	return protocol.Errorf(protocol.AckUnknown, "fingerprints are not supported: the server has no chromaprint decoder")
+}

@@ -1,0 +1,105 @@
+package mpd
+
+import (
+	"context"
+	"strings"
+
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+)
+
+// minBinaryLimit is the smallest binarylimit MPD 0.23 accepts.
+const minBinaryLimit = 64
+
+// maxBinaryLimit bounds a chunk so it fits the output buffer.
+const maxBinaryLimit = 1 << 20
+
+func cmdClose(context.Context, *conn, []string) error { return errClose }
+
+func cmdPing(context.Context, *conn, []string) error { return nil }
+
+// cmdPassword checks a password, rate-limited per client address, and on
+// success replaces the connection's permissions with the password's.
+func cmdPassword(ctx context.Context, c *conn, args []string) error {
+	if !c.s.auth.allow(c.remote) {
+		c.log.Warn("MPD password attempt rate-limited")
+		return protocol.Errorf(protocol.AckPassword, "too many password attempts: wait and try again")
+	}
+	perm, ok := c.s.auth.check(args[0])
+	if !ok {
+		c.log.Warn("MPD password rejected")
+		return protocol.Errorf(protocol.AckPassword, "incorrect password")
+	}
+	c.log.Info("MPD client authenticated", "permissions", perm.String())
+	c.setPermissions(ctx, perm)
+	return nil
+}
+
+func cmdBinaryLimit(_ context.Context, c *conn, args []string) error {
+	n, err := protocol.ParseUint(args[0])
+	if err != nil {
+		return err
+	}
+	if n < minBinaryLimit {
+		return protocol.Errorf(protocol.AckArg, "Value too small")
+	}
+	c.binaryLimit = min(n, maxBinaryLimit)
+	return nil
+}
+
+func cmdTagTypes(_ context.Context, c *conn, args []string) error {
+	if len(args) == 0 {
+		for _, t := range protocol.TagNames() {
+			if c.tags.enabled(t) {
+				c.w.Pair("tagtype", t)
+			}
+		}
+		return nil
+	}
+	sub, names := args[0], args[1:]
+	var tags []string
+	for _, n := range names {
+		t, ok := protocol.ParseTag(n)
+		if !ok {
+			return protocol.Errorf(protocol.AckArg, "Unknown tag type")
+		}
+		tags = append(tags, strings.ToLower(t))
+	}
+	switch sub {
+	case "all":
+		c.tags.off = nil
+	case "clear":
+		c.tags.off = map[string]bool{}
+		for _, t := range protocol.TagNames() {
+			c.tags.off[strings.ToLower(t)] = true
+		}
+	case "enable", "disable":
+		if len(tags) == 0 {
+			return protocol.Errorf(protocol.AckArg, "Not enough arguments")
+		}
+		if c.tags.off == nil {
+			c.tags.off = map[string]bool{}
+		}
+		for _, t := range tags {
+			if sub == "enable" {
+				delete(c.tags.off, t)
+			} else {
+				c.tags.off[t] = true
+			}
+		}
+	default:
+		return protocol.Errorf(protocol.AckArg, "Unknown sub command")
+	}
+	return nil
+}
+
+func cmdPartition(_ context.Context, _ *conn, args []string) error {
+	if args[0] != "default" {
+		return protocol.Errorf(protocol.AckNoExist, "No such partition")
+	}
+	return nil
+}
+
+func cmdListPartitions(_ context.Context, c *conn, _ []string) error {
+	c.w.Pair("partition", "default")
+	return nil
+}

@@ -1,0 +1,74 @@
+package mpd
+
+import (
+	"context"
+
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+)
+
+// coverCache keeps the last picture a connection read, because clients
+// fetch a picture in many chunks of binarylimit bytes.
+type coverCache struct {
+	uri  string
+	data []byte
+	mime string
+}
+
+func (c *conn) cover(ctx context.Context, p string) (*coverCache, error) {
+	uri, err := c.pathToURI(p)
+	if err != nil {
+		return nil, err
+	}
+	if c.lastCover != nil && c.lastCover.uri == uri {
+		return c.lastCover, nil
+	}
+	data, mime, err := c.core.CoverArt(ctx, uri)
+	if err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	c.lastCover = &coverCache{uri: uri, data: data, mime: mime}
+	return c.lastCover, nil
+}
+
+// writeChunk writes one chunk of a picture from offset, at most
+// binarylimit bytes.
+func (c *conn) writeChunk(cc *coverCache, offsetArg string, withType bool) error {
+	offset, err := protocol.ParseUint(offsetArg)
+	if err != nil {
+		return err
+	}
+	if offset > len(cc.data) {
+		return protocol.Errorf(protocol.AckArg, "Bad file offset")
+	}
+	end := min(offset+c.binaryLimit, len(cc.data))
+	c.w.PairInt("size", int64(len(cc.data)))
+	if withType && cc.mime != "" {
+		c.w.Pair("type", cc.mime)
+	}
+	c.w.Binary(cc.data[offset:end])
+	return nil
+}
+
+func cmdAlbumArt(ctx context.Context, c *conn, args []string) error {
+	cc, err := c.cover(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if len(cc.data) == 0 {
+		return protocol.Errorf(protocol.AckNoExist, "No file exists")
+	}
+	return c.writeChunk(cc, args[1], false)
+}
+
+// cmdReadPicture answers with nothing when the song has no picture, as
+// MPD 0.23 does.
+func cmdReadPicture(ctx context.Context, c *conn, args []string) error {
+	cc, err := c.cover(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	if len(cc.data) == 0 {
+		return nil
+	}
+	return c.writeChunk(cc, args[1], true)
+}

@@ -1,0 +1,377 @@
+package mpd
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tonearm/tonearm/internal/models"
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+)
+
+// queryFields maps MPD tags to the Mopidy search fields they narrow.
+var queryFields = map[string]string{
+	"Artist": "artist", "Album": "album", "AlbumArtist": "albumartist",
+	"Title": "track_name", "Genre": "genre", "Date": "date",
+	"Composer": "composer", "Performer": "performer", "Track": "track_no",
+	"Disc": "disc_no", "MUSICBRAINZ_ALBUMID": "musicbrainz_albumid",
+	"MUSICBRAINZ_ARTISTID": "musicbrainz_artistid",
+	"MUSICBRAINZ_TRACKID":  "musicbrainz_trackid",
+}
+
+// coreQuery returns a core query that finds a superset of the songs f
+// matches, so the core does the heavy narrowing and f.Match the exact
+// test. Only the plain conditions of a top-level AND are used.
+func coreQuery(f *protocol.Filter) (models.Query, bool) {
+	conds := []*protocol.Filter{f}
+	if f.Kind == protocol.KindAnd {
+		conds = f.Children
+	}
+	exact := models.Query{}
+	contains := models.Query{}
+	for _, c := range conds {
+		field := ""
+		switch c.Kind {
+		case protocol.KindTag:
+			field = queryFields[c.Tag]
+		case protocol.KindAny:
+			field = "any"
+		}
+		if field == "" || c.Value == "" {
+			continue
+		}
+		switch c.Op {
+		case protocol.OpEqual:
+			exact[field] = append(exact[field], c.Value)
+			if field != "track_no" && field != "disc_no" {
+				contains[field] = append(contains[field], c.Value)
+			}
+		case protocol.OpContains:
+			if field != "track_no" && field != "disc_no" {
+				contains[field] = append(contains[field], c.Value)
+			}
+		}
+	}
+	if len(contains) > len(exact) || len(exact) == 0 {
+		return contains, false
+	}
+	return exact, true
+}
+
+// findTracks returns the library tracks that match f, sorted by path.
+func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Track, error) {
+	q := models.Query{}
+	exact := false
+	if f != nil {
+		q, exact = coreQuery(f)
+	}
+	all, err := c.core.Search(ctx, q, exact)
+	if err != nil {
+		return nil, err
+	}
+	if f != nil {
+		all = slices.DeleteFunc(all, func(t models.Track) bool { return !f.Match(filterSong(&t)) })
+	}
+	sort.SliceStable(all, func(i, j int) bool { return uriToPath(all[i].URI) < uriToPath(all[j].URI) })
+	return all, nil
+}
+
+// findArgs splits the trailing "sort TAG" and "window START:END" of find
+// and search from the filter arguments.
+type findArgs struct {
+	filter  []string
+	sortTag string
+	descend bool
+	window  *protocol.Range
+}
+
+func parseFindArgs(args []string) (findArgs, error) {
+	fa := findArgs{filter: args}
+	for len(fa.filter) >= 3 {
+		n := len(fa.filter)
+		switch fa.filter[n-2] {
+		case "sort":
+			tag := fa.filter[n-1]
+			fa.descend = strings.HasPrefix(tag, "-")
+			name := strings.TrimPrefix(tag, "-")
+			canon, ok := protocol.ParseTag(name)
+			if !ok && name != "Last-Modified" {
+				return fa, protocol.Errorf(protocol.AckArg, "Unknown sort tag: %s", tag)
+			}
+			if !ok {
+				canon = name
+			}
+			fa.sortTag = canon
+		case "window":
+			r, err := protocol.ParseRange(fa.filter[n-1])
+			if err != nil {
+				return fa, err
+			}
+			fa.window = &r
+		default:
+			return fa, nil
+		}
+		fa.filter = fa.filter[:n-2]
+	}
+	return fa, nil
+}
+
+func (c *conn) find(ctx context.Context, args []string, fold bool) ([]models.Track, error) {
+	fa, err := parseFindArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	f, err := protocol.ParseFilter(fa.filter, fold)
+	if err != nil {
+		return nil, err
+	}
+	tracks, err := c.findTracks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if fa.sortTag != "" {
+		sortTracks(tracks, fa.sortTag, fa.descend)
+	}
+	if fa.window != nil {
+		r := fa.window.Clamp(len(tracks))
+		tracks = tracks[r.Start:r.End]
+	}
+	return tracks, nil
+}
+
+func sortTracks(tracks []models.Track, tag string, descend bool) {
+	key := func(t *models.Track) string {
+		if tag == "Last-Modified" {
+			return strings.Repeat("0", 20-len(itoa(int(t.LastModified)))) + itoa(int(t.LastModified))
+		}
+		vs := protocol.TagValues(filterSong(t), tag)
+		if len(vs) == 0 {
+			return ""
+		}
+		return vs[0]
+	}
+	sort.SliceStable(tracks, func(i, j int) bool {
+		a, b := key(&tracks[i]), key(&tracks[j])
+		if descend {
+			return a > b
+		}
+		return a < b
+	})
+}
+
+func (c *conn) writeTracks(tracks []models.Track) {
+	for i := range tracks {
+		c.writeSong(&tracks[i])
+	}
+}
+
+func cmdFind(ctx context.Context, c *conn, args []string) error {
+	tracks, err := c.find(ctx, args, false)
+	if err != nil {
+		return err
+	}
+	c.writeTracks(tracks)
+	return nil
+}
+
+func cmdSearch(ctx context.Context, c *conn, args []string) error {
+	tracks, err := c.find(ctx, args, true)
+	if err != nil {
+		return err
+	}
+	c.writeTracks(tracks)
+	return nil
+}
+
+func (c *conn) addTracks(ctx context.Context, args []string, fold bool) error {
+	pos := -1
+	if n := len(args); n >= 3 && args[n-2] == "position" {
+		tracks, err := c.core.TlTracks(ctx)
+		if err != nil {
+			return err
+		}
+		if pos, err = c.parsePosition(ctx, args[n-1], len(tracks)); err != nil {
+			return err
+		}
+		args = args[:n-2]
+	}
+	tracks, err := c.find(ctx, args, fold)
+	if err != nil || len(tracks) == 0 {
+		return err
+	}
+	uris := make([]string, len(tracks))
+	for i := range tracks {
+		uris[i] = tracks[i].URI
+	}
+	_, err = c.core.Add(ctx, uris, pos)
+	return coreError(err, "No such song")
+}
+
+func cmdFindAdd(ctx context.Context, c *conn, args []string) error {
+	return c.addTracks(ctx, args, false)
+}
+
+func cmdSearchAdd(ctx context.Context, c *conn, args []string) error {
+	return c.addTracks(ctx, args, true)
+}
+
+func cmdSearchAddPl(ctx context.Context, c *conn, args []string) error {
+	tracks, err := c.find(ctx, args[1:], true)
+	if err != nil {
+		return err
+	}
+	return c.appendToPlaylist(ctx, args[0], tracks, -1)
+}
+
+func cmdCount(ctx context.Context, c *conn, args []string) error {
+	group := ""
+	if n := len(args); n >= 2 && args[n-2] == "group" {
+		tag, ok := protocol.ParseTag(args[n-1])
+		if !ok {
+			return protocol.Errorf(protocol.AckArg, "Unknown tag type: %s", args[n-1])
+		}
+		group = tag
+		args = args[:n-2]
+	}
+	var f *protocol.Filter
+	if len(args) > 0 {
+		var err error
+		if f, err = protocol.ParseFilter(args, false); err != nil {
+			return err
+		}
+	} else if group == "" {
+		return protocol.Errorf(protocol.AckArg, "wrong number of arguments for \"count\"")
+	}
+	tracks, err := c.findTracks(ctx, f)
+	if err != nil {
+		return err
+	}
+	if group == "" {
+		writeCount(c, tracks)
+		return nil
+	}
+	groups := map[string][]models.Track{}
+	for i := range tracks {
+		vs := protocol.TagValues(filterSong(&tracks[i]), group)
+		if len(vs) == 0 {
+			vs = []string{""}
+		}
+		for _, v := range vs {
+			groups[v] = append(groups[v], tracks[i])
+		}
+	}
+	for _, v := range sortedKeys(groups) {
+		c.w.Pair(group, v)
+		writeCount(c, groups[v])
+	}
+	return nil
+}
+
+func writeCount(c *conn, tracks []models.Track) {
+	var ms int64
+	for i := range tracks {
+		ms += int64(tracks[i].Length)
+	}
+	c.w.PairInt("songs", int64(len(tracks)))
+	c.w.PairInt("playtime", ms/1000)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// cmdList lists the distinct values of a tag, optionally filtered and
+// grouped by further tags, as MPD 0.23 does.
+func cmdList(ctx context.Context, c *conn, args []string) error {
+	tag := ""
+	if strings.EqualFold(args[0], "file") {
+		tag = "file"
+	} else {
+		var ok bool
+		if tag, ok = protocol.ParseTag(args[0]); !ok {
+			return protocol.Errorf(protocol.AckArg, "Unknown tag type: %s", args[0])
+		}
+	}
+	args = args[1:]
+	var groups []string
+	for len(args) >= 2 && args[len(args)-2] == "group" {
+		g, ok := protocol.ParseTag(args[len(args)-1])
+		if !ok {
+			return protocol.Errorf(protocol.AckArg, "Unknown tag type: %s", args[len(args)-1])
+		}
+		groups = append([]string{g}, groups...)
+		args = args[:len(args)-2]
+	}
+	var f *protocol.Filter
+	var err error
+	switch {
+	case len(args) == 1 && !strings.HasPrefix(args[0], "("):
+		// "list album ARTIST", the form of MPD before 0.12.
+		if tag != "Album" {
+			return protocol.Errorf(protocol.AckArg, "should be \"Album\" for 3 arguments")
+		}
+		f, err = protocol.ParseFilter([]string{"Artist", args[0]}, false)
+	case len(args) > 0:
+		f, err = protocol.ParseFilter(args, false)
+	}
+	if err != nil {
+		return err
+	}
+	tracks, err := c.findTracks(ctx, f)
+	if err != nil {
+		return err
+	}
+	c.writeGrouped(tracks, append(groups, tag))
+	return nil
+}
+
+// writeGrouped writes the values of tags[len-1] grouped by the tags before
+// it: each group's value once, then the values within it. A song without
+// the tag counts as an empty value, which MPD 0.23 lists too.
+func (c *conn) writeGrouped(tracks []models.Track, tags []string) {
+	type node struct {
+		children map[string]*node
+	}
+	root := &node{children: map[string]*node{}}
+	for i := range tracks {
+		song := filterSong(&tracks[i])
+		level := []*node{root}
+		for _, tag := range tags {
+			var values []string
+			if tag == "file" {
+				values = []string{song.URI}
+			} else {
+				values = protocol.TagValues(song, tag)
+			}
+			if len(values) == 0 {
+				values = []string{""}
+			}
+			var next []*node
+			for _, n := range level {
+				for _, v := range values {
+					child, ok := n.children[v]
+					if !ok {
+						child = &node{children: map[string]*node{}}
+						n.children[v] = child
+					}
+					next = append(next, child)
+				}
+			}
+			level = next
+		}
+	}
+	var walk func(n *node, depth int)
+	walk = func(n *node, depth int) {
+		for _, v := range sortedKeys(n.children) {
+			c.w.Pair(tags[depth], v)
+			walk(n.children[v], depth+1)
+		}
+	}
+	walk(root, 0)
+}

@@ -1,0 +1,346 @@
+// Package mpd is the MPD protocol frontend: it listens on TCP, TLS and Unix
+// sockets, authenticates clients by password, runs the commands of MPD 0.23
+// on top of the core and writes replies as MPD 0.23 writes them.
+package mpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/safepath"
+	"golang.org/x/sync/errgroup"
+)
+
+// Version is the protocol version sent in the greeting: that of the MPD
+// release whose behaviour the frontend copies.
+const Version = "0.23.5"
+
+// Defaults of the limits, those of MPD 0.23 where it has one.
+const (
+	DefaultAddress            = "127.0.0.1:6600"
+	DefaultMaxLineLength      = 4096            // MPD 0.23 buffers 4 KiB per line
+	DefaultMaxCommandListSize = 2 * 1024 * 1024 // max_command_list_size
+	DefaultMaxOutputBuffer    = 8 * 1024 * 1024 // max_output_buffer_size
+	DefaultMaxConnections     = 100             // max_connections
+	DefaultIdleTimeout        = 60 * time.Second
+	DefaultBinaryLimit        = 8192
+	DefaultMaxSubscriptions   = 16
+	DefaultMaxMessages        = 64
+)
+
+// Config is the frontend's configuration. The zero value of each limit
+// means its default.
+type Config struct {
+	// Address is the TCP "host:port" to listen on, DefaultAddress when
+	// empty, "-" for none.
+	Address string
+	// SocketPath is a Unix socket to listen on as well, none when empty.
+	SocketPath string
+	// TLSAddress and TLS configure an extra TLS listener when both are set.
+	TLSAddress string
+	TLS        *tls.Config
+	// Passwords maps each password to the permissions it grants.
+	Passwords []Password
+	// DefaultPermissions apply to TCP clients before any password. Nil
+	// means all permissions when no password is configured and none
+	// otherwise, as in MPD 0.23.
+	DefaultPermissions *Permission
+	// LocalPermissions apply to Unix socket clients; nil means all.
+	LocalPermissions *Permission
+	// AllowUnauthenticated must be set to listen on a non-loopback address
+	// while DefaultPermissions grant anything, which includes having no
+	// password.
+	AllowUnauthenticated bool
+
+	MaxLineLength      int
+	MaxCommandListSize int
+	MaxOutputBuffer    int
+	MaxConnections     int
+	// IdleTimeout closes a client that sends nothing for this long, except
+	// while it waits in idle.
+	IdleTimeout time.Duration
+	// PasswordRate is the number of password attempts allowed per second
+	// per client address, with a burst of PasswordBurst; 1 and 3 when 0.
+	PasswordRate  float64
+	PasswordBurst int
+
+	// DataDir holds the sticker file; stickers are disabled when empty.
+	DataDir string
+	// MusicDir is the folder whose files the library holds, used only for
+	// the config command.
+	MusicDir string
+}
+
+// Password is one configured password and what it grants. Secret is an
+// argon2id hash in PHC form ("$argon2id$v=19$...") or, with a warning at
+// start, the password itself as Mopidy stores it.
+type Password struct {
+	Secret      string
+	Permissions Permission
+}
+
+// Principal is the identity a connection acts as.
+type Principal struct {
+	// ConnID identifies the connection in logs ("mpd-17").
+	ConnID      string
+	Permissions Permission
+}
+
+// Server is the MPD frontend.
+type Server struct {
+	cfg      Config
+	coreFor  func(Principal) Core
+	log      *slog.Logger
+	auth     *authenticator
+	stickers *stickerStore
+	messages *messageBroker
+	updates  *updater
+	started  time.Time
+
+	conns  sync.WaitGroup
+	nconns atomic.Int64
+	nextID atomic.Int64
+	mu     sync.Mutex
+	live   map[*conn]struct{}
+
+	queueTags *queueTags
+	cmds      map[string]command
+	watch     *watcher
+	// music is the music folder for listfiles, nil when not configured.
+	music *safepath.Root
+}
+
+// New checks cfg and returns a Server. coreFor returns the core as seen by
+// a principal; it is called when a connection starts and again when a
+// password changes the connection's permissions.
+func New(cfg Config, coreFor func(Principal) Core, log *slog.Logger) (*Server, error) {
+	if coreFor == nil {
+		return nil, errors.New("mpd: coreFor is nil")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg = withDefaults(cfg)
+	if err := checkExposure(cfg, log); err != nil {
+		return nil, err
+	}
+	auth, err := newAuthenticator(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, coreFor: coreFor, log: log, auth: auth,
+		messages:  newMessageBroker(),
+		updates:   newUpdater(log),
+		started:   time.Now(),
+		queueTags: newQueueTags(),
+		cmds:      commandTable(),
+		watch:     newWatcher(),
+	}
+	if cfg.MusicDir != "" {
+		if s.music, err = safepath.OpenRoot(cfg.MusicDir); err != nil {
+			return nil, fmt.Errorf("mpd: music folder: %w", err)
+		}
+	}
+	if cfg.DataDir != "" {
+		if s.stickers, err = openStickerStore(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Address == "" {
+		cfg.Address = DefaultAddress
+	}
+	if cfg.MaxLineLength <= 0 {
+		cfg.MaxLineLength = DefaultMaxLineLength
+	}
+	if cfg.MaxCommandListSize <= 0 {
+		cfg.MaxCommandListSize = DefaultMaxCommandListSize
+	}
+	if cfg.MaxOutputBuffer <= 0 {
+		cfg.MaxOutputBuffer = DefaultMaxOutputBuffer
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.PasswordRate <= 0 {
+		cfg.PasswordRate = 1
+	}
+	if cfg.PasswordBurst <= 0 {
+		cfg.PasswordBurst = 3
+	}
+	return cfg
+}
+
+// checkExposure rejects an unauthenticated listener on a non-loopback
+// address unless AllowUnauthenticated is set, and warns when it is.
+func checkExposure(cfg Config, log *slog.Logger) error {
+	open := cfg.defaultPermissions() != 0
+	for _, addr := range []string{cfg.Address, cfg.TLSAddress} {
+		if addr == "" || addr == "-" || isLoopback(addr) || !open {
+			continue
+		}
+		if !cfg.AllowUnauthenticated {
+			return fmt.Errorf("mpd: refusing to listen on non-loopback address %s while clients without a password get permissions %s: set a password and default_permissions, or allow_unauthenticated", addr, cfg.defaultPermissions())
+		}
+		log.Warn("MPD listens on a non-loopback address without authentication", "address", addr, "permissions", cfg.defaultPermissions().String())
+	}
+	return nil
+}
+
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c Config) defaultPermissions() Permission {
+	if c.DefaultPermissions != nil {
+		return *c.DefaultPermissions
+	}
+	if len(c.Passwords) == 0 {
+		return PermAll
+	}
+	return 0
+}
+
+func (c Config) localPermissions() Permission {
+	if c.LocalPermissions != nil {
+		return *c.LocalPermissions
+	}
+	return PermAll
+}
+
+// Listeners opens the configured listeners. Serve with them; the caller
+// may also pass listeners of its own to Serve, as tests do.
+func (s *Server) Listeners() ([]Listener, error) {
+	var ls []Listener
+	closeAll := func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}
+	if s.cfg.Address != "-" {
+		l, err := net.Listen("tcp", s.cfg.Address)
+		if err != nil {
+			return nil, fmt.Errorf("mpd: listen on %s: %w", s.cfg.Address, err)
+		}
+		ls = append(ls, Listener{Listener: l})
+	}
+	if s.cfg.TLSAddress != "" && s.cfg.TLS != nil {
+		l, err := tls.Listen("tcp", s.cfg.TLSAddress, s.cfg.TLS)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("mpd: listen with TLS on %s: %w", s.cfg.TLSAddress, err)
+		}
+		ls = append(ls, Listener{Listener: l})
+	}
+	if s.cfg.SocketPath != "" {
+		if err := os.Remove(s.cfg.SocketPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			closeAll()
+			return nil, fmt.Errorf("mpd: remove stale socket %s: %w", s.cfg.SocketPath, err)
+		}
+		l, err := net.Listen("unix", s.cfg.SocketPath)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("mpd: listen on %s: %w", s.cfg.SocketPath, err)
+		}
+		if err := os.Chmod(s.cfg.SocketPath, 0o600); err != nil {
+			l.Close()
+			closeAll()
+			return nil, fmt.Errorf("mpd: restrict socket %s: %w", s.cfg.SocketPath, err)
+		}
+		ls = append(ls, Listener{Listener: l, Local: true})
+	}
+	return ls, nil
+}
+
+// Listener is a listening socket. Clients of a Local listener get
+// LocalPermissions and may use the config command.
+type Listener struct {
+	net.Listener
+	Local bool
+}
+
+// Serve accepts clients on ls until ctx ends, then closes the listeners
+// and every connection and waits for them.
+func (s *Server) Serve(ctx context.Context, ls ...Listener) error {
+	if len(ls) == 0 {
+		return errors.New("mpd: no listener")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	go s.watchEvents(gctx)
+	for _, l := range ls {
+		s.log.Info("MPD frontend listening", "address", l.Addr().String(), "local", l.Local)
+		g.Go(func() error { return s.acceptLoop(gctx, l) })
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		for _, l := range ls {
+			l.Close()
+		}
+		return nil
+	})
+	err := g.Wait()
+	s.conns.Wait()
+	s.log.Info("MPD frontend stopped")
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) acceptLoop(ctx context.Context, l Listener) error {
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			return fmt.Errorf("mpd: accept on %s: %w", l.Addr(), err)
+		}
+		id := fmt.Sprintf("mpd-%d", s.nextID.Add(1))
+		if s.nconns.Add(1) > int64(s.cfg.MaxConnections) {
+			s.nconns.Add(-1)
+			s.log.Warn("MPD connection rejected: too many connections", "conn", id, "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnections)
+			nc.SetWriteDeadline(time.Now().Add(time.Second))
+			nc.Write([]byte("ACK [52@0] {} too many connections\n"))
+			nc.Close()
+			continue
+		}
+		s.conns.Add(1)
+		go func() {
+			defer s.conns.Done()
+			defer s.nconns.Add(-1)
+			c := newConn(s, nc, id, l.Local)
+			c.serve(ctx)
+		}()
+	}
+}

@@ -1,0 +1,92 @@
+package mpd
+
+import (
+	"strings"
+
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+	"github.com/tonearm/tonearm/internal/safepath"
+)
+
+// URI prefixes of the local backend. MPD clients see the path after the
+// prefix, relative to the music folder.
+const (
+	localTrackPrefix = "local:track:"
+	localDirPrefix   = "local:directory:"
+	localDirRoot     = "local:directory"
+)
+
+// streamSchemes are the URL schemes a client may add directly.
+var streamSchemes = []string{"http://", "https://"}
+
+// uriToPath maps a core URI to what MPD clients see: the path relative to
+// the music folder for local tracks, the URI itself for anything else.
+func uriToPath(uri string) string {
+	if rest, ok := strings.CutPrefix(uri, localTrackPrefix); ok {
+		if p, err := safepath.Unescape(rest); err == nil {
+			return p
+		}
+	}
+	return uri
+}
+
+// pathToURI maps a song path or URL from a client to a core URI. It rejects
+// ".." elements, absolute paths, NUL bytes and file:// URIs, as MPD 0.23
+// rejects them from TCP clients; a Unix socket client may give a file://
+// URI, which the core still confines to the music folders.
+func (c *conn) pathToURI(p string) (string, error) {
+	if strings.Contains(p, "://") {
+		lower := strings.ToLower(p)
+		for _, scheme := range streamSchemes {
+			if strings.HasPrefix(lower, scheme) {
+				if strings.ContainsAny(p, "\x00\r\n") {
+					return "", protocol.Errorf(protocol.AckArg, "Malformed URI")
+				}
+				return p, nil
+			}
+		}
+		if strings.HasPrefix(lower, "file://") {
+			if !c.local {
+				c.log.Warn("MPD client rejected: file:// URI from a TCP client")
+				return "", protocol.Errorf(protocol.AckPermission, "Access denied")
+			}
+			return p, nil
+		}
+		return "", protocol.Errorf(protocol.AckNoExist, "Unsupported URI scheme")
+	}
+	clean, err := c.cleanPath(p)
+	if err != nil {
+		return "", err
+	}
+	return localTrackPrefix + safepath.Escape(clean), nil
+}
+
+// cleanPath checks a path relative to the music folder.
+func (c *conn) cleanPath(p string) (string, error) {
+	clean, err := safepath.CleanText(p)
+	if err != nil {
+		c.log.Warn("MPD client sent an unsafe path", "err", err)
+		return "", protocol.Errorf(protocol.AckNoExist, "Bad path")
+	}
+	return clean, nil
+}
+
+// dirURI returns the core URI of a music folder path.
+func dirURI(clean string) string {
+	if clean == "" {
+		return localDirRoot
+	}
+	return localDirPrefix + safepath.Escape(clean)
+}
+
+// dirPath maps a folder URI back to its path, or returns false.
+func dirPath(uri string) (string, bool) {
+	if uri == localDirRoot {
+		return "", true
+	}
+	rest, ok := strings.CutPrefix(uri, localDirPrefix)
+	if !ok {
+		return "", false
+	}
+	p, err := safepath.Unescape(rest)
+	return p, err == nil
+}

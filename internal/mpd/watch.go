@@ -1,0 +1,134 @@
+package mpd
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// maxSnapshots bounds the tracklist versions kept for plchanges.
+const maxSnapshots = 64
+
+// watcher keeps frontend state that follows core events: the oneshot flag
+// of single, the time spent playing and old tracklist orders for
+// plchanges.
+type watcher struct {
+	mu           sync.Mutex
+	oneshot      bool
+	playing      bool
+	playingSince time.Time
+	played       time.Duration
+	snapshots    map[int][]int // core tracklist version to tlids
+	order        []int         // versions in snapshots, oldest first
+}
+
+func newWatcher() *watcher { return &watcher{snapshots: make(map[int][]int)} }
+
+// watch follows core events until ctx ends. It acts with all permissions,
+// because the frontend itself clears single after a oneshot.
+func (s *Server) watchEvents(ctx context.Context) {
+	core := s.coreFor(Principal{ConnID: "mpd-watch", Permissions: PermAll})
+	events, err := core.Subscribe(ctx)
+	if err != nil {
+		s.log.Warn("MPD frontend gets no core events: single oneshot and playtime will not update", "err", err)
+		return
+	}
+	for ev := range events {
+		switch ev.Name {
+		case EventPlaybackStateChanged, EventTrackPlaybackStarted:
+			state, err := core.PlaybackState(ctx)
+			if err != nil {
+				continue
+			}
+			s.watch.setPlaying(state == "playing")
+			if state == "stopped" {
+				s.endOneshot(ctx, core)
+			}
+		}
+	}
+}
+
+// endOneshot turns single off once playback stops, which single mode does
+// after the current track, so "single oneshot" applies to one track.
+func (s *Server) endOneshot(ctx context.Context, core Core) {
+	s.watch.mu.Lock()
+	if !s.watch.oneshot {
+		s.watch.mu.Unlock()
+		return
+	}
+	s.watch.oneshot = false
+	s.watch.mu.Unlock()
+	if err := core.SetSingle(ctx, false); err != nil {
+		s.log.Warn("MPD frontend could not end single oneshot", "err", err)
+	}
+}
+
+func (w *watcher) setPlaying(on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	if w.playing {
+		w.played += now.Sub(w.playingSince)
+	}
+	w.playing, w.playingSince = on, now
+}
+
+// playtime returns the time spent playing since the server started.
+func (s *Server) playtime() time.Duration {
+	w := s.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.played
+	if w.playing {
+		d += time.Since(w.playingSince)
+	}
+	return d
+}
+
+func (s *Server) setOneshot(on bool) {
+	s.watch.mu.Lock()
+	s.watch.oneshot = on
+	s.watch.mu.Unlock()
+}
+
+// singleString returns the single field of status.
+func (s *Server) singleString(single bool) string {
+	s.watch.mu.Lock()
+	defer s.watch.mu.Unlock()
+	if single && s.watch.oneshot {
+		return "oneshot"
+	}
+	return boolString(single)
+}
+
+// plVersion maps the core tracklist version, which starts at 0, to MPD's
+// playlist version, which starts at 1.
+func (s *Server) plVersion(coreVersion int) int { return coreVersion + 1 }
+
+// remember stores the tlid order of a tracklist version for plchanges.
+func (s *Server) remember(version int, tlids []int) {
+	w := s.watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.snapshots[version]; ok {
+		return
+	}
+	w.snapshots[version] = slices.Clone(tlids)
+	w.order = append(w.order, version)
+	if len(w.order) > maxSnapshots {
+		delete(w.snapshots, w.order[0])
+		w.order = w.order[1:]
+	}
+}
+
+// snapshot returns the tlid order of an older version, if kept.
+func (s *Server) snapshot(version int) ([]int, bool) {
+	s.watch.mu.Lock()
+	defer s.watch.mu.Unlock()
+	t, ok := s.watch.snapshots[version]
+	return t, ok
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
