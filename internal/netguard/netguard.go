@@ -9,6 +9,7 @@ package netguard
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,9 @@ type Options struct {
 	MaxRedirects int
 	// MaxResponseHeaderSize is the maximum size of response headers in bytes.
 	MaxResponseHeaderSize int64
+	// RootCAs are the certificate authorities trusted for https. Nil
+	// uses the system's.
+	RootCAs *x509.CertPool
 	// Logger receives a warning for each rejected address. Nil discards.
 	Logger *slog.Logger
 }
@@ -162,7 +166,7 @@ func (g *Guard) Transport() *http.Transport {
 	return &http.Transport{
 		Proxy:                  nil,
 		DialContext:            dialer.DialContext,
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: g.opts.RootCAs},
 		TLSHandshakeTimeout:    g.opts.TLSHandshakeTimeout,
 		ResponseHeaderTimeout:  g.opts.ResponseHeaderTimeout,
 		MaxResponseHeaderBytes: g.opts.MaxResponseHeaderSize,
@@ -176,6 +180,10 @@ func (g *Guard) Transport() *http.Transport {
 
 // ClientOptions configures one HTTP client built by Guard.Client.
 type ClientOptions struct {
+	// WrapConn, when not nil, wraps each connection after the TLS
+	// handshake, before HTTP reads it, e.g. to accept SHOUTcast's
+	// "ICY 200 OK" status line. Such a client speaks HTTP/1.1 only.
+	WrapConn func(net.Conn) net.Conn
 	// Wrap wraps the guarded transport, e.g. with a rate limiter.
 	// Nil uses the guarded transport as it is.
 	Wrap func(http.RoundTripper) http.RoundTripper
@@ -189,7 +197,11 @@ type ClientOptions struct {
 // It follows at most MaxRedirects redirects and only to http and https
 // URLs; the target of each redirect is checked again when it is dialled.
 func (g *Guard) Client(opts ClientOptions) *http.Client {
-	var rt http.RoundTripper = g.Transport()
+	t := g.Transport()
+	if opts.WrapConn != nil {
+		g.wrapConns(t, opts.WrapConn)
+	}
+	var rt http.RoundTripper = t
 	if opts.Wrap != nil {
 		rt = opts.Wrap(rt)
 	}
@@ -197,6 +209,43 @@ func (g *Guard) Client(opts ClientOptions) *http.Client {
 		Transport:     rt,
 		Timeout:       opts.Timeout,
 		CheckRedirect: g.checkRedirect,
+	}
+}
+
+// wrapConns makes t dial TLS itself, so wrap sees the decrypted bytes of
+// https connections as well as plain http ones.
+func (g *Guard) wrapConns(t *http.Transport, wrap func(net.Conn) net.Conn) {
+	dial := t.DialContext
+	tlsConfig := t.TLSClientConfig
+	timeout := g.opts.TLSHandshakeTimeout
+	t.ForceAttemptHTTP2 = false
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(conn), nil
+	}
+	t.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("dial %s: %w", addr, err)
+		}
+		cfg := tlsConfig.Clone()
+		cfg.ServerName = host
+		tlsConn := tls.Client(conn, cfg)
+		hsCtx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := tlsConn.HandshakeContext(hsCtx); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("TLS handshake with %s: %w", addr, err)
+		}
+		return wrap(tlsConn), nil
 	}
 }
 

@@ -2,6 +2,7 @@ package netguard
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -288,5 +289,54 @@ func TestRedact(t *testing.T) {
 	}
 	if got != "https://radio.example/live" {
 		t.Fatalf("Redact = %s", got)
+	}
+}
+
+func TestWrapConnOverTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(okHandler())
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	g := New(Options{
+		AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		RootCAs:         pool,
+	})
+	var wrapped atomic.Int64
+	client := g.Client(ClientOptions{WrapConn: func(c net.Conn) net.Conn {
+		wrapped.Add(1)
+		return c
+	}})
+
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" {
+		t.Fatalf("body = %q", body)
+	}
+	if wrapped.Load() != 1 {
+		t.Fatalf("%d connections wrapped, want 1", wrapped.Load())
+	}
+	if resp.TLS == nil {
+		t.Fatal("response did not come over TLS")
+	}
+}
+
+func TestWrapConnKeepsGuard(t *testing.T) {
+	srv, conns := countingServer(t, okHandler())
+	client := New(Options{}).Client(ClientOptions{WrapConn: func(c net.Conn) net.Conn { return c }})
+
+	resp, err := client.Get(srv.URL)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("GET to 127.0.0.1 succeeded through a wrapping client")
+	}
+	if !errors.Is(err, ErrBlocked) {
+		t.Fatalf("error = %v, want ErrBlocked", err)
+	}
+	if conns.Load() != 0 {
+		t.Fatal("server accepted a connection")
 	}
 }

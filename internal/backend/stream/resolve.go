@@ -145,7 +145,7 @@ func (b *Backend) get(ctx context.Context, u *url.URL) (*http.Response, error) {
 	req.Header.Set("User-Agent", b.opts.UserAgent)
 	req.Header.Set("Icy-MetaData", "1")
 	req.Header.Set("Accept", "*/*")
-	resp, err := b.opts.Client.Do(req)
+	resp, err := b.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", netguard.Redact(u.String()), err)
 	}

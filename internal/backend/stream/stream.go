@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,8 +21,10 @@ import (
 
 	"github.com/tonearm/tonearm/internal/audio"
 	"github.com/tonearm/tonearm/internal/backend"
+	"github.com/tonearm/tonearm/internal/backend/stream/icy"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/netguard"
+	"github.com/tonearm/tonearm/internal/ratelimit"
 )
 
 // Defaults for the zero fields of Options.
@@ -41,10 +44,11 @@ const (
 
 // Options configures the stream backend. Zero fields take the defaults.
 type Options struct {
-	// Client sends every request. It must dial through netguard, e.g.
-	// guard.Client(netguard.ClientOptions{Wrap: limiter.Transport}), and
-	// have no total Timeout, because a stream never ends.
-	Client *http.Client
+	// Guard checks every address the backend connects to. Required.
+	Guard *netguard.Guard
+	// Limiter spaces requests per host and retries 429 and 503 answers.
+	// Nil uses a limiter with ratelimit's defaults.
+	Limiter *ratelimit.Limiter
 	// Schemes are the URI schemes from [stream] protocols. Only http and
 	// https are supported; others are ignored with a warning. Empty
 	// means both.
@@ -68,6 +72,10 @@ type Options struct {
 	// grow by 1.5 times, randomized by ±50 %, up to MaxReconnectWait.
 	ReconnectDelay   time.Duration
 	MaxReconnectWait time.Duration
+	// MetadataBlacklist holds shell patterns ("*" and "?") of URIs that
+	// Lookup does not fetch to find a station name, as [stream]
+	// metadata_blacklist does in Mopidy 3.4.
+	MetadataBlacklist []string
 	// UserAgent is sent with every request.
 	UserAgent string
 	// Logger receives stream events. Nil discards.
@@ -76,9 +84,11 @@ type Options struct {
 
 // Backend is the stream backend. It is safe for concurrent use.
 type Backend struct {
-	opts    Options
-	schemes []string
-	log     *slog.Logger
+	opts      Options
+	client    *http.Client
+	schemes   []string
+	blacklist []*regexp.Regexp
+	log       *slog.Logger
 
 	mu    sync.Mutex
 	cache map[string]cacheEntry
@@ -91,10 +101,23 @@ type cacheEntry struct {
 
 // New returns a stream backend for opts.
 func New(opts Options) (*Backend, error) {
-	if opts.Client == nil {
-		return nil, errors.New("stream backend: Options.Client is nil; build it with netguard.Guard.Client")
+	if opts.Guard == nil {
+		return nil, errors.New("stream backend: Options.Guard is nil; every stream connection must go through netguard")
 	}
 	setDefaults(&opts)
+	if opts.Limiter == nil {
+		opts.Limiter = ratelimit.New(ratelimit.Options{Logger: opts.Logger})
+	}
+	// No total timeout: a stream never ends. Dial, TLS and header
+	// timeouts come from the guard, and reads from ReadTimeout.
+	client := opts.Guard.Client(netguard.ClientOptions{
+		Wrap:     opts.Limiter.Transport,
+		WrapConn: icy.StatusLineConn,
+	})
+	blacklist, err := compileGlobs(opts.MetadataBlacklist)
+	if err != nil {
+		return nil, fmt.Errorf("stream backend: %w", err)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -115,7 +138,14 @@ func New(opts Options) (*Backend, error) {
 	if len(opts.Schemes) == 0 {
 		schemes = []string{"http", "https"}
 	}
-	return &Backend{opts: opts, schemes: schemes, log: log, cache: make(map[string]cacheEntry)}, nil
+	return &Backend{
+		opts:      opts,
+		client:    client,
+		schemes:   schemes,
+		blacklist: blacklist,
+		log:       log,
+		cache:     make(map[string]cacheEntry),
+	}, nil
 }
 
 func setDefaults(opts *Options) {
@@ -211,6 +241,9 @@ func (b *Backend) Lookup(ctx context.Context, uri string) ([]models.Track, error
 		return nil, err
 	}
 	track := models.Track{URI: uri}
+	if b.blacklisted(uri) {
+		return []models.Track{track}, nil
+	}
 	st, err := b.station(ctx, uri)
 	if err != nil {
 		b.log.Info("stream lookup could not resolve the station", "uri", netguard.Redact(uri), "err", err)
@@ -283,4 +316,45 @@ func (b *Backend) evictLocked() {
 	if len(b.cache) >= defaultCacheSize {
 		delete(b.cache, first)
 	}
+}
+
+// compileGlobs turns shell patterns into regular expressions matching
+// whole URIs: "*" matches any run of characters, "/" included, as
+// Python's fnmatch does in Mopidy 3.4, and "?" one character.
+func compileGlobs(patterns []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, p := range patterns {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("^")
+		for _, r := range p {
+			switch r {
+			case '*':
+				b.WriteString(".*")
+			case '?':
+				b.WriteString(".")
+			default:
+				b.WriteString(regexp.QuoteMeta(string(r)))
+			}
+		}
+		b.WriteString("$")
+		re, err := regexp.Compile(b.String())
+		if err != nil {
+			return nil, fmt.Errorf("invalid metadata_blacklist pattern %q: %w", p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func (b *Backend) blacklisted(uri string) bool {
+	for _, re := range b.blacklist {
+		if re.MatchString(uri) {
+			return true
+		}
+	}
+	return false
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +26,8 @@ func newTestBackend(t *testing.T, opts Options) *Backend {
 	t.Helper()
 	guard := netguard.New(netguard.Options{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	limiter := ratelimit.New(ratelimit.Options{Rate: 100, Burst: 100, InitialInterval: 10 * time.Millisecond})
-	opts.Client = guard.Client(netguard.ClientOptions{Wrap: limiter.Transport})
+	opts.Guard = guard
+	opts.Limiter = limiter
 	if opts.ReconnectDelay == 0 {
 		opts.ReconnectDelay = 10 * time.Millisecond
 	}
@@ -413,15 +417,82 @@ func TestStalledStreamReconnects(t *testing.T) {
 	}
 }
 
-func TestNewNeedsClient(t *testing.T) {
+func TestNewNeedsGuard(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
-		t.Fatal("New without a client succeeded")
+		t.Fatal("New without a guard succeeded")
+	}
+}
+
+func TestLookupSkipsBlacklisted(t *testing.T) {
+	rs := newRadioServer(t)
+	b := newTestBackend(t, Options{MetadataBlacklist: []string{"http://127.0.0.1:*/stream/lat*"}})
+
+	tracks, err := b.Lookup(context.Background(), rs.URL+"/stream/latin1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tracks[0].Name != "" {
+		t.Fatalf("name = %q, want none for a blacklisted URI", tracks[0].Name)
+	}
+	if n := rs.count("/stream/latin1"); n != 0 {
+		t.Fatalf("server got %d requests for a blacklisted URI, want 0", n)
+	}
+	tracks, err = b.Lookup(context.Background(), rs.URL+"/stream/utf8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tracks[0].Name != "Radio ✓" {
+		t.Fatalf("name = %q for a URI not blacklisted", tracks[0].Name)
+	}
+}
+
+func TestShoutcastStatusLine(t *testing.T) {
+	mp3, err := os.ReadFile("testdata/tone.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				// Read the request head before answering, as a server does.
+				buf := make([]byte, 4096)
+				conn.Read(buf)
+				fmt.Fprintf(conn, "ICY 200 OK\r\nicy-name: Old School\r\nicy-metaint: %d\r\ncontent-type: audio/mpeg\r\n\r\n", testMetaInt)
+				conn.Write(icyBody(mp3, []string{"SHOUTcast 1"}))
+			}()
+		}
+	}()
+	b := newTestBackend(t, Options{})
+
+	tracks, err := b.Lookup(context.Background(), "http://"+ln.Addr().String()+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tracks[0].Name != "Old School" {
+		t.Fatalf("name = %q, want Old School", tracks[0].Name)
+	}
+	audio, titles := play(t, b, "http://"+ln.Addr().String()+"/", len(mp3))
+	if !bytes.Equal(audio, mp3) {
+		t.Fatal("audio from an ICY server differs from the MP3 sent")
+	}
+	if len(titles) != 1 || titles[0] != "SHOUTcast 1" {
+		t.Fatalf("titles = %q", titles)
 	}
 }
 
 func TestDefaultGuardRejectsLoopbackStation(t *testing.T) {
 	rs := newRadioServer(t)
-	b, err := New(Options{Client: netguard.New(netguard.Options{}).Client(netguard.ClientOptions{})})
+	b, err := New(Options{Guard: netguard.New(netguard.Options{})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -138,4 +139,28 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("read %d audio bytes from %d input bytes", len(out), len(data))
 		}
 	})
+}
+
+func TestStatusLineConn(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ICY 200 OK\r\nicy-name: x\r\n\r\nbody", "HTTP/1.0 200 OK\r\nicy-name: x\r\n\r\nbody"},
+		{"HTTP/1.1 200 OK\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\n"},
+		{"IC", "IC"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		client, server := net.Pipe()
+		go func() {
+			server.Write([]byte(tc.in))
+			server.Close()
+		}()
+		got, err := io.ReadAll(iotest.OneByteReader(StatusLineConn(client)))
+		client.Close()
+		if err != nil {
+			t.Fatalf("read %q: %v", tc.in, err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("read %q as %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }
