@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/tonearm/tonearm/internal/backend"
-	"github.com/tonearm/tonearm/internal/backend/local/internal/testlib"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/models"
 )
 

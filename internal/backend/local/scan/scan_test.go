@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tonearm/tonearm/internal/backend/local/internal/testlib"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/backend/local/store"
 	"github.com/tonearm/tonearm/internal/backend/local/tags"
 	"github.com/tonearm/tonearm/internal/safepath"

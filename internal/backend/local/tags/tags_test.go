@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tonearm/tonearm/internal/backend/local/internal/testlib"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 )
 
 func TestReadEveryFormat(t *testing.T) {
