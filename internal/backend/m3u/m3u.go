@@ -48,11 +48,11 @@ type Options struct {
 	// track, e.g. a local:track: URI with tags from the library. It
 	// returns false for a path it does not know, including any path
 	// outside the music folders. Nil maps nothing.
-	TrackForPath func(path string) (models.Track, bool)
+	TrackForPath func(ctx context.Context, path string) (models.Track, bool)
 	// PathForURI maps a track URI back to an absolute file path, so saved
 	// playlists hold paths that other players read. It returns false for
 	// URIs to write as they are. Nil writes every URI as it is.
-	PathForURI func(uri string) (string, bool)
+	PathForURI func(ctx context.Context, uri string) (string, bool)
 	// Logger receives warnings about unreadable playlists. Nil discards.
 	Logger *slog.Logger
 }
@@ -183,10 +183,10 @@ func (p *Provider) Lookup(ctx context.Context, uri string) (*models.Playlist, er
 		return nil, err
 	}
 	defer root.Close()
-	return p.read(root, file)
+	return p.read(ctx, root, file)
 }
 
-func (p *Provider) read(root *os.Root, file string) (*models.Playlist, error) {
+func (p *Provider) read(ctx context.Context, root *os.Root, file string) (*models.Playlist, error) {
 	f, err := root.Open(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("playlist %s: %w", file, backend.ErrNotFound)
@@ -220,7 +220,7 @@ func (p *Provider) read(root *os.Root, file string) (*models.Playlist, error) {
 	}
 	tracks := make([]models.Track, 0, len(res.items))
 	for _, it := range res.items {
-		tracks = append(tracks, p.track(it))
+		tracks = append(tracks, p.track(ctx, it))
 	}
 	return &models.Playlist{
 		URI:          uriFromFile(file),
@@ -253,7 +253,7 @@ func (p *Provider) Create(ctx context.Context, name string) (*models.Playlist, e
 		return nil, err
 	}
 	p.log.Info("playlist created", "uri", uriFromFile(file))
-	return p.read(root, file)
+	return p.read(ctx, root, file)
 }
 
 // Save writes pl to the file its URI names, creating it when missing, and
@@ -271,7 +271,7 @@ func (p *Provider) Save(ctx context.Context, pl models.Playlist) (*models.Playli
 			return nil, err
 		}
 	}
-	data, err := p.encode(pl.Tracks, ext)
+	data, err := p.encode(ctx, pl.Tracks, ext)
 	if err != nil {
 		return nil, fmt.Errorf("save playlist %s: %w", pl.URI, err)
 	}
@@ -298,7 +298,7 @@ func (p *Provider) Save(ctx context.Context, pl models.Playlist) (*models.Playli
 		file = newName + ext
 	}
 	p.log.Info("playlist saved", "uri", uriFromFile(file), "tracks", len(pl.Tracks))
-	return p.read(root, file)
+	return p.read(ctx, root, file)
 }
 
 // Rename gives the playlist at uri a new name, keeping its extension, and
@@ -335,7 +335,7 @@ func (p *Provider) Rename(ctx context.Context, uri, newName string) (*models.Pla
 		}
 	}
 	p.log.Info("playlist renamed", "from", uri, "to", uriFromFile(target))
-	return p.read(root, target)
+	return p.read(ctx, root, target)
 }
 
 // Delete removes the playlist at uri. It returns false when there was no
@@ -407,10 +407,10 @@ func (p *Provider) write(file string, data []byte) error {
 
 // encode renders tracks as the file content for a playlist with
 // extension ext.
-func (p *Provider) encode(tracks []models.Track, ext string) ([]byte, error) {
+func (p *Provider) encode(ctx context.Context, tracks []models.Track, ext string) ([]byte, error) {
 	lines := make([]dumpLine, 0, len(tracks))
 	for _, t := range tracks {
-		lines = append(lines, dumpLine{location: p.location(t.URI), title: t.Name, lengthMS: t.Length})
+		lines = append(lines, dumpLine{location: p.location(ctx, t.URI), title: t.Name, lengthMS: t.Length})
 	}
 	return dumpItems(lines, ext == ".m3u" && p.latin1)
 }
@@ -418,12 +418,12 @@ func (p *Provider) encode(tracks []models.Track, ext string) ([]byte, error) {
 // location returns what to write for a track URI: a path for file: URIs
 // and for URIs PathForURI maps, relative to BaseDir when inside it, and
 // the URI itself otherwise.
-func (p *Provider) location(uri string) string {
+func (p *Provider) location(ctx context.Context, uri string) string {
 	path, ok := "", false
 	if u, err := url.Parse(uri); err == nil && u.Scheme == "file" && (u.Host == "" || u.Host == "localhost") {
 		path, ok = u.Path, u.Path != ""
 	} else if p.opts.PathForURI != nil {
-		path, ok = p.opts.PathForURI(uri)
+		path, ok = p.opts.PathForURI(ctx, uri)
 	}
 	if !ok || !filepath.IsAbs(path) {
 		return uri
@@ -439,7 +439,7 @@ func (p *Provider) location(uri string) string {
 // then BaseDir, and mapped by TrackForPath; when neither resolves, the
 // entry stays as a file: URI of the path resolved against the playlist's
 // folder.
-func (p *Provider) track(it item) models.Track {
+func (p *Provider) track(ctx context.Context, it item) models.Track {
 	var candidates []string
 	switch {
 	case hasScheme(it.location):
@@ -456,7 +456,7 @@ func (p *Provider) track(it item) models.Track {
 
 	if p.opts.TrackForPath != nil {
 		for _, path := range candidates {
-			t, ok := p.opts.TrackForPath(path)
+			t, ok := p.opts.TrackForPath(ctx, path)
 			if !ok {
 				continue
 			}

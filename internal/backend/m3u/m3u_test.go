@@ -43,7 +43,7 @@ func newEnv(t *testing.T, opts Options) *testEnv {
 	}
 	opts.PlaylistsDir = env.playlists
 	if opts.TrackForPath == nil {
-		opts.TrackForPath = func(path string) (models.Track, bool) {
+		opts.TrackForPath = func(_ context.Context, path string) (models.Track, bool) {
 			rel, err := filepath.Rel(env.music, path)
 			if err != nil || !filepath.IsLocal(rel) {
 				return models.Track{}, false
@@ -55,7 +55,7 @@ func newEnv(t *testing.T, opts Options) *testEnv {
 		}
 	}
 	if opts.PathForURI == nil {
-		opts.PathForURI = func(uri string) (string, bool) {
+		opts.PathForURI = func(_ context.Context, uri string) (string, bool) {
 			rel, ok := strings.CutPrefix(uri, "local:track:")
 			if !ok {
 				return "", false
