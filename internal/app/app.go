@@ -30,8 +30,9 @@ const (
 	ExitUsage   = 2
 )
 
-// Options are what Main needs from the process. Zero fields take the
-// process's own values, so tests can run Main in-process.
+// Options carry the process's streams, environment and wiring to Main.
+// Zero fields take the process's own values, so tests can run Main
+// in-process.
 type Options struct {
 	Stdin  io.Reader
 	Stdout io.Writer

@@ -10,7 +10,8 @@ import (
 	"github.com/tonearm/tonearm/internal/secrets"
 )
 
-// Env is what the wiring functions get to build components from.
+// Env carries the configuration, logger and secret store to the wiring
+// functions.
 type Env struct {
 	Config *config.Config
 	// Logger is the root logger; give each component
@@ -26,8 +27,8 @@ type ScanSummary struct {
 	Duration                                          time.Duration
 }
 
-// LibraryScanner is what `tonearm local scan` and `tonearm local clear`
-// need from the local library.
+// LibraryScanner is the part of the local library that `tonearm local
+// scan` and `tonearm local clear` call.
 type LibraryScanner interface {
 	// Scan brings the library in line with [local] media_dir; force reads
 	// unchanged files again.
@@ -72,8 +73,8 @@ func DefaultWiring() Wiring {
 	}
 }
 
-// listenerReport logs the listeners the configuration asks for. It stands
-// in for the frontends until they are wired in.
+// listenerReport logs the listeners in the configuration. It takes the
+// place of the frontends until they are wired in.
 type listenerReport struct {
 	cfg *config.Config
 	log *slog.Logger

@@ -2,11 +2,11 @@
 // 3.4's sections and key names, layered over built-in defaults and under
 // command-line overrides, typed and validated, with secrets kept apart.
 //
-// A field's `ini` tag names its key; `type` picks the value type when the
-// Go type alone does not (path, hostname, port, loglevel, choice); `min`
-// and `max` bound integers; `unit` gives a duration's unit (ms or s) and
-// `choices` lists the allowed strings, separated by "|"; `optional` lets
-// an empty value stand for the zero value.
+// A field's `ini` tag names its key. The `type` tag picks the value type
+// where the Go type alone does not (path, hostname, port, choice). The
+// `min` and `max` tags bound integers, `unit` gives a duration's unit (ms
+// or s), `choices` lists the allowed strings separated by "|", and
+// `optional` lets an empty value mean the zero value.
 package config
 
 import (
@@ -70,7 +70,7 @@ type Logging struct {
 // Audio is the [audio] section.
 type Audio struct {
 	// Output is a comma-separated list of output names; the audio package
-	// checks the names. "auto" picks PulseAudio when a server answers,
+	// checks the names. "auto" picks PulseAudio when a server responds,
 	// else the HTTP stream.
 	Output string `ini:"output"`
 	Mixer  string `ini:"mixer" type:"choice" choices:"software|none"`
@@ -174,7 +174,8 @@ type MPD struct {
 	MaxCommandListSize int `ini:"max_command_list_size" min:"1024" max:"268435456"`
 	// MaxOutputBufferSize bounds the reply queued for one client, in bytes.
 	MaxOutputBufferSize int `ini:"max_output_buffer_size" min:"4096" max:"1073741824"`
-	// TLSPort is a second, TLS listener on Hostname; 0 means none.
+	// TLSPort is a second listener on Hostname that speaks TLS; 0 means
+	// none.
 	TLSPort               int      `ini:"tls_port" type:"port" optional:"true"`
 	Zeroconf              string   `ini:"zeroconf"`
 	CommandBlacklist      []string `ini:"command_blacklist"`

@@ -483,3 +483,20 @@ func TestPasswordsList(t *testing.T) {
 		t.Errorf("Format passwords:\n%s", out)
 	}
 }
+
+func TestInlineComments(t *testing.T) {
+	path := writeConf(t, "; comment line\n# another\n[mpd]\nport = 6601 ; Mopidy style\n"+
+		"max_connections = 7 # hash style\nzeroconf = a;b#c\n", 0o600)
+	opts := testOptions(t, nil)
+	opts.Files = []string{path}
+	cfg, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MPD.Port != 6601 || cfg.MPD.MaxConnections != 7 {
+		t.Errorf("port %d, max_connections %d", cfg.MPD.Port, cfg.MPD.MaxConnections)
+	}
+	if cfg.MPD.Zeroconf != "a;b#c" {
+		t.Errorf("zeroconf = %q, want the ; and # kept without a space before them", cfg.MPD.Zeroconf)
+	}
+}

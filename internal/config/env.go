@@ -12,9 +12,9 @@ import (
 // maxUserDirsSize bounds the user-dirs.dirs file read for $XDG_MUSIC_DIR.
 const maxUserDirsSize = 64 << 10
 
-// environment answers the questions path expansion asks. Its fields come
-// from Options, so tests need neither the real home nor the real
-// environment.
+// environment provides the home folder and variables that path expansion
+// reads. Its fields come from Options, so tests need neither the real home
+// nor the real environment.
 type environment struct {
 	lookupEnv func(string) (string, bool)
 	home      string
@@ -26,7 +26,7 @@ func (e environment) getenv(name string) string {
 }
 
 // xdgHome returns $VAR when it is an absolute path, else home/fallback, as
-// the XDG base directory specification says.
+// the XDG Base Directory Specification defines.
 func (e environment) xdgHome(name, fallback string) string {
 	if v := e.getenv(name); filepath.IsAbs(v) {
 		return v

@@ -16,7 +16,7 @@ type Problem struct {
 	Key     string
 	// Value is the raw value, or Mask for a secret.
 	Value string
-	// Message says what is wrong and what to write instead.
+	// Message states what is wrong and what to write instead.
 	Message string
 }
 

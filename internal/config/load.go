@@ -136,7 +136,7 @@ func (l *loader) findFiles(names []string) ([]string, error) {
 		var found []string
 		for _, p := range []string{"/etc/tonearm/tonearm.conf",
 			filepath.Join(l.env.configDir(), "tonearm", "tonearm.conf")} {
-			if _, err := os.Stat(p); err == nil {
+			if _, err := os.Stat(p); err == nil && !slices.Contains(found, p) {
 				found = append(found, p)
 			}
 		}

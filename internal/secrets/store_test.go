@@ -33,7 +33,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatalf("Set again: %v", err)
 	}
 
-	// A second Store on the same folder sees the same secrets.
+	// A second Store on the same folder reads the same secrets.
 	s2, err := Open(Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
