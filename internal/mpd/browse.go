@@ -202,15 +202,15 @@ func cmdListAllInfo(ctx context.Context, c *conn, args []string) error {
 // from the disk inside the music folder. Symbolic links are left out, so
 // the listing never describes a file outside the folder.
 func cmdListFiles(_ context.Context, c *conn, args []string) error {
-	if c.s.music == nil {
-		return protocol.Errorf(protocol.AckNoExist, "No such directory")
-	}
 	dir := ""
 	if len(args) == 1 {
 		var err error
 		if dir, err = c.cleanPath(args[0]); err != nil {
 			return err
 		}
+	}
+	if c.s.music == nil {
+		return protocol.Errorf(protocol.AckNoExist, "No such directory")
 	}
 	name := dir
 	if name == "" {

@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tonearm/tonearm/internal/audio/audiotest"
+	"github.com/tonearm/tonearm/internal/core"
+	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd"
+	"github.com/tonearm/tonearm/internal/mpd/memcore"
 	"github.com/tonearm/tonearm/internal/mpd/mpdtest"
 )
 
@@ -162,6 +166,48 @@ func talk(t *testing.T, addr string, xs []exchange) [][]string {
 }
 
 func TestConversations(t *testing.T) {
+	runConversations(t, func(t *testing.T, tracks []models.Track, music string) string {
+		fe, err := mpdtest.Start(mpd.Config{DataDir: t.TempDir(), MusicDir: music}, tracks, shortTempDir(t), testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { fe.Stop() })
+		return fe.Addr
+	})
+}
+
+// TestConversationsRealCore runs the same files through the real core, with
+// in-memory backends and the test player.
+func TestConversationsRealCore(t *testing.T) {
+	runConversations(t, func(t *testing.T, tracks []models.Track, music string) string {
+		player := audiotest.New(audiotest.Options{Manual: true, TrackLength: func(string) time.Duration { return time.Minute }})
+		t.Cleanup(func() { player.Close() })
+		vol := 50
+		c, err := core.New(core.Options{Backends: memcore.NewBackends(tracks), Player: player, InitialVolume: &vol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		adapter := mpd.NewCoreAdapter(c, mpd.CoreOptions{})
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go adapter.Run(ctx)
+		fe, err := mpdtest.StartWithCore(mpd.Config{DataDir: t.TempDir(), MusicDir: music}, adapter.CoreFor, shortTempDir(t), testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { fe.Stop() })
+		return fe.Addr
+	})
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+// runConversations replays testdata/*.txt against the server that start
+// returns, or records them from a real MPD with -record.
+func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Track, music string) string) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no conversation files: %v", err)
@@ -184,12 +230,7 @@ func TestConversations(t *testing.T) {
 		defer real.Stop()
 		addr = real.Addr
 	} else {
-		fe, err := mpdtest.Start(mpd.Config{DataDir: t.TempDir(), MusicDir: music}, tracks, shortTempDir(t), slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError})))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fe.Stop()
-		addr = fe.Addr
+		addr = start(t, tracks, music)
 	}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")

@@ -113,5 +113,7 @@ const (
 	EventPlaylistsLoaded      = "playlists_loaded"
 	EventPlaylistChanged      = "playlist_changed"
 	EventPlaylistDeleted      = "playlist_deleted"
-	EventLibraryUpdated       = "library_updated"
+	EventLibraryUpdated       = "tonearm.library_updated"
+	EventUpdateStarted        = "tonearm.update_started"
+	EventUpdateFinished       = "tonearm.update_finished"
 )

@@ -2,7 +2,6 @@ package mpd
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"strings"
 
@@ -70,11 +69,16 @@ func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Tra
 	if err != nil {
 		return nil, err
 	}
-	if f != nil {
-		all = slices.DeleteFunc(all, func(t models.Track) bool { return !f.Match(filterSong(&t)) })
+	// The core may share the returned slice with other callers, so the
+	// matches go to a new one.
+	out := make([]models.Track, 0, len(all))
+	for i := range all {
+		if f == nil || f.Match(filterSong(&all[i])) {
+			out = append(out, all[i])
+		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return uriToPath(all[i].URI) < uriToPath(all[j].URI) })
-	return all, nil
+	sort.SliceStable(out, func(i, j int) bool { return uriToPath(out[i].URI) < uriToPath(out[j].URI) })
+	return out, nil
 }
 
 // findArgs splits the trailing "sort TAG" and "window START:END" of find

@@ -53,6 +53,8 @@ func subsystemOf(event string) (subsystemMask, bool) {
 		return mustSubsystem("stored_playlist"), true
 	case EventLibraryUpdated:
 		return mustSubsystem("database"), true
+	case EventUpdateStarted, EventUpdateFinished:
+		return mustSubsystem("update"), true
 	}
 	return 0, false
 }

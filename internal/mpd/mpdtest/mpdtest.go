@@ -119,26 +119,11 @@ type Frontend struct {
 // port 0 and on a Unix socket in socketDir. Stop ends it.
 func Start(cfg mpd.Config, tracks []models.Track, socketDir string, log *slog.Logger) (*Frontend, error) {
 	core := memcore.New(tracks)
-	cfg.Address = "-"
-	srv, err := mpd.New(cfg, func(mpd.Principal) mpd.Core { return core }, log)
+	f, err := StartWithCore(cfg, func(mpd.Principal) mpd.Core { return core }, socketDir, log)
 	if err != nil {
 		return nil, err
 	}
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	sock := filepath.Join(socketDir, "mpd.sock")
-	unix, err := net.Listen("unix", sock)
-	if err != nil {
-		tcp.Close()
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	f := &Frontend{Addr: tcp.Addr().String(), Socket: sock, Core: core, stop: cancel, done: make(chan error, 1)}
-	go func() {
-		f.done <- srv.Serve(ctx, mpd.Listener{Listener: tcp}, mpd.Listener{Listener: unix, Local: true})
-	}()
+	f.Core = core
 	return f, nil
 }
 
@@ -272,4 +257,30 @@ func ReadReply(r *bufio.Reader) ([]string, error) {
 			return out, nil
 		}
 	}
+}
+
+// StartWithCore runs a frontend like Start, but over coreFor, such as the
+// real core's adapter.
+func StartWithCore(cfg mpd.Config, coreFor func(mpd.Principal) mpd.Core, socketDir string, log *slog.Logger) (*Frontend, error) {
+	cfg.Address = "-"
+	srv, err := mpd.New(cfg, coreFor, log)
+	if err != nil {
+		return nil, err
+	}
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sock := filepath.Join(socketDir, "mpd.sock")
+	unix, err := net.Listen("unix", sock)
+	if err != nil {
+		tcp.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &Frontend{Addr: tcp.Addr().String(), Socket: sock, stop: cancel, done: make(chan error, 1)}
+	go func() {
+		f.done <- srv.Serve(ctx, mpd.Listener{Listener: tcp}, mpd.Listener{Listener: unix, Local: true})
+	}()
+	return f, nil
 }
