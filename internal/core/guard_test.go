@@ -207,3 +207,33 @@ func TestGuardMPDPermissions(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardEventsFilteredByPrincipal(t *testing.T) {
+	e := newEnv(t)
+	reader := Guard(e.core, scope.Principal{Kind: scope.KindToken, ID: "lib", Scopes: scope.NewSet(scope.LibraryRead)})
+	sub, err := reader.Events().Subscribe(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	e.core.Mixer().SetVolume(e.ctx, 10)
+	e.core.Playlists().Refresh(e.ctx, nil)
+	got := <-sub.Events()
+	if got.Name() != "playlists_loaded" {
+		t.Errorf("first event = %s, want playlists_loaded (volume_changed needs playback:read)", got.Name())
+	}
+
+	ext := Guard(e.core, scope.Principal{Kind: scope.KindExtension, ID: "scrobbler",
+		Scopes: scope.NewSet(scope.EventsExt)})
+	extSub, _ := ext.Events().Subscribe(e.ctx)
+	defer extSub.Close()
+	if err := ext.Events().Publish(e.ctx, "volume_changed", []byte(`{"volume":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-extSub.Events(); got.Name() != "ext.scrobbler.volume_changed" {
+		t.Errorf("published event = %s, want it namespaced", got.Name())
+	}
+	if err := reader.Events().Publish(e.ctx, "x", nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("publish by a token = %v, want ErrInvalid", err)
+	}
+}

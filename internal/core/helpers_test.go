@@ -356,3 +356,5 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+type backendT = backend.Backend

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,6 +109,7 @@ func (c *Core) loadState() *savedState {
 		return nil
 	}
 	path := c.statePath()
+	removeStaleTemps(path)
 	s, err := readState(path, c.opts.MaxTracklistLength)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -145,8 +147,13 @@ func readState(path string, maxTracks int) (*savedState, error) {
 	if info.Size() > maxStateFile {
 		return nil, fmt.Errorf("state file is %d bytes, more than %d: delete it", info.Size(), maxStateFile)
 	}
+	return decodeState(f, maxTracks)
+}
+
+// decodeState decodes and checks a state file's content.
+func decodeState(r io.Reader, maxTracks int) (*savedState, error) {
 	var s savedState
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(io.LimitReader(r, maxStateFile))
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("invalid state file: %w", err)
 	}
@@ -209,5 +216,14 @@ func (c *Core) restorePlayback(s *savedState) {
 	}
 	if !c.changeTo(&tl, s.State, s.Position) {
 		c.log.Warn("saved track not playable, playback not restored", "tlid", tl.TLID, "uri", trackURI(&tl))
+	}
+}
+
+// removeStaleTemps deletes the temporary files that fsutil.WriteFileAtomic
+// leaves when the process is killed between creating and renaming one.
+func removeStaleTemps(path string) {
+	temps, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	for _, t := range temps {
+		os.Remove(t)
 	}
 }
