@@ -340,3 +340,53 @@ func TestWrapConnKeepsGuard(t *testing.T) {
 		t.Fatal("server accepted a connection")
 	}
 }
+
+func FuzzParseNetworks(f *testing.F) {
+	f.Add("127.0.0.0/8")
+	f.Add("fd00:ec2::254/128")
+	f.Add("::ffff:10.0.0.0/104")
+	f.Fuzz(func(t *testing.T, cidr string) {
+		nets, err := ParseNetworks([]string{cidr})
+		if err != nil {
+			return
+		}
+		for _, p := range nets {
+			if !p.IsValid() || p != p.Masked() {
+				t.Fatalf("ParseNetworks(%q) gave %v", cidr, p)
+			}
+		}
+	})
+}
+
+func FuzzCheck(f *testing.F) {
+	f.Add([]byte{127, 0, 0, 1})
+	f.Add(netip.MustParseAddr("::ffff:169.254.169.254").AsSlice())
+	g := New(Options{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		addr, ok := netip.AddrFromSlice(raw)
+		if !ok {
+			return
+		}
+		err := g.Check(addr)
+		// The IPv4-mapped form of an address gets the same decision.
+		if addr.Is4() {
+			mapped := netip.AddrFrom16(addr.As16())
+			if (g.Check(mapped) == nil) != (err == nil) {
+				t.Fatalf("Check(%s) and Check(%s) disagree", addr, mapped)
+			}
+		}
+		if err != nil && !errors.Is(err, ErrBlocked) {
+			t.Fatalf("Check(%s) = %v, not ErrBlocked", addr, err)
+		}
+	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	g := New(Options{AllowedNetworks: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24")}})
+	addr := netip.MustParseAddr("2606:4700::1111")
+	for b.Loop() {
+		if err := g.Check(addr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

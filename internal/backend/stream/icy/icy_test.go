@@ -164,3 +164,31 @@ func TestStatusLineConn(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReader measures stripping metadata from a 16000-byte interval
+// stream, the interval SHOUTcast servers commonly use.
+func BenchmarkReader(b *testing.B) {
+	const metaint = 16000
+	var stream bytes.Buffer
+	chunk := bytes.Repeat([]byte{0xAA}, metaint)
+	for i := range 64 {
+		stream.Write(chunk)
+		if i%8 == 0 {
+			stream.Write(block("StreamTitle='Artist - Title';"))
+		} else {
+			stream.WriteByte(0)
+		}
+	}
+	data := stream.Bytes()
+	buf := make([]byte, 32<<10)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		r, err := NewReader(bytes.NewReader(data), metaint, func(string) {})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.CopyBuffer(io.Discard, r, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -284,3 +284,18 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseM3U(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("#EXTM3U\n")
+	for i := range MaxEntries {
+		fmt.Fprintf(&sb, "#EXTINF:-1,Station %d\nhttp://radio%d.test/live\n", i, i)
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ParseM3U(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
