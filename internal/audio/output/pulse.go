@@ -19,9 +19,10 @@ import (
 
 const (
 	// pulseLatency is the stream's target buffer. Pause (cork) and Flush
-	// act on the server, so a larger buffer costs no responsiveness, only
-	// start-up time.
-	pulseLatency = 150 * time.Millisecond
+	// act on the server at once whatever its size, but a volume change is
+	// heard only after it, so it trades that delay against underruns on a
+	// busy machine. The stream starts once a quarter of it is filled.
+	pulseLatency = 300 * time.Millisecond
 	// pulseRequestTimeout bounds every request but drain.
 	pulseRequestTimeout = 10 * time.Second
 	pulseDialTimeout    = 2 * time.Second
@@ -68,6 +69,7 @@ type Pulse struct {
 	delayAt      time.Time
 	delayValue   time.Duration
 	delayWritten int64
+	delayRunning bool // the server was playing, not prebuffering
 }
 
 // pulseConn is one connection with its playback stream.
@@ -226,7 +228,7 @@ func (p *Pulse) connect() error {
 		BufferMaxLength:       2 * target,
 		Corked:                corked,
 		BufferTargetLength:    target,
-		BufferPrebufferLength: proto.Undefined,
+		BufferPrebufferLength: target / 4,
 		BufferMinimumRequest:  proto.Undefined,
 		ChannelVolumes:        proto.ChannelVolumes{0x10000, 0x10000},
 		AdjustLatency:         true,
@@ -435,7 +437,7 @@ func (p *Pulse) Delay() time.Duration {
 	}
 	if !p.delayAt.IsZero() && time.Since(p.delayAt) < pulseDelayCache {
 		d := p.delayValue + p.bytesDuration(pc.written-p.delayWritten)
-		if !p.paused {
+		if !p.paused && p.delayRunning {
 			d -= time.Since(p.delayAt)
 		}
 		p.mu.Unlock()
@@ -454,7 +456,7 @@ func (p *Pulse) Delay() time.Duration {
 	d := p.bytesDuration(buffered) + time.Duration(reply.Latency)*time.Microsecond
 
 	p.mu.Lock()
-	p.delayAt, p.delayValue, p.delayWritten = now, d, written
+	p.delayAt, p.delayValue, p.delayWritten, p.delayRunning = now, d, written, reply.Running
 	p.mu.Unlock()
 	return d
 }

@@ -440,7 +440,9 @@ func (e *engine) pause() {
 			e.log.Warn("output pause failed", "output", out.Name(), "err", err)
 		}
 	}
+	delay := e.p.outputDelay()
 	e.p.mu.Lock()
+	e.p.pausedPos = e.p.positionLocked(delay)
 	e.p.paused = true
 	e.p.mu.Unlock()
 }

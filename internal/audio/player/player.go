@@ -92,6 +92,7 @@ type Player struct {
 	marks     []mark // where sources start sounding, oldest first
 	playing   bool   // a source is loaded (playing or paused)
 	paused    bool
+	pausedPos time.Duration // Position while paused
 	live      bool
 	openAbort context.CancelFunc // cancels the source being opened by Play
 	closed    bool
@@ -230,6 +231,14 @@ func (p *Player) Position() time.Duration {
 	if !p.playing {
 		return 0
 	}
+	if p.paused {
+		return p.pausedPos
+	}
+	return p.positionLocked(delay)
+}
+
+// positionLocked returns the position heard with the outputs' delay.
+func (p *Player) positionLocked(delay time.Duration) time.Duration {
 	heard := p.written - framesOf(delay)
 	m, ok := p.markAtLocked(heard)
 	if !ok {

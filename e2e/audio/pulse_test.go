@@ -1,0 +1,320 @@
+package audio_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"strings"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/audio/output"
+	"github.com/tonearm/tonearm/internal/testutil/pulsetest"
+)
+
+// pulseSetup returns a pulse output on a fresh null sink, with the server
+// address and sink name for recording.
+func pulseSetup(t *testing.T) (*output.Pulse, string, string) {
+	t.Helper()
+	addr := pulsetest.Require(t)
+	sink := pulsetest.NewSink(t, addr)
+	return output.NewPulse(addr, sink, testLogger(t)), addr, sink
+}
+
+func keepOnFailure(t *testing.T, rec *pulsetest.Recording) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			path := filepath.Join(os.TempDir(), t.Name()+".wav")
+			if err := rec.WriteWAV(path); err != nil {
+				t.Logf("keep recording: %v", err)
+				return
+			}
+			t.Logf("recording kept at %s", path)
+		}
+	})
+}
+
+func TestPulseToneLengthAndFrequency(t *testing.T) {
+	path := tone(t, "a440", 440, 2)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	playQueue(t, p, path)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	sound := got.TrimSilence(silence)
+	if d := sound.Duration(); d < 1950*time.Millisecond || d > 2050*time.Millisecond {
+		t.Errorf("heard %v of a 2 s tone", d)
+	}
+	if f := sound.Frequency(); !within(f, 440, 2) {
+		t.Errorf("frequency %.1f Hz, want 440", f)
+	}
+	if peak := sound.Peak(); !within(peak, 0.5, 0.02) {
+		t.Errorf("peak %.3f, want 0.5 at volume 100", peak)
+	}
+}
+
+func TestPulseGaplessJoin(t *testing.T) {
+	a := tone(t, "a440", 440, 1.5)
+	b := tone(t, "b660", 660, 1.5)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	playQueue(t, p, a, b)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	sound := got.TrimSilence(silence)
+	if gaps := sound.Gaps(silence, 5*time.Millisecond); len(gaps) > 0 {
+		t.Errorf("silent gaps between the tracks: %+v", gaps)
+	}
+	if d := sound.Duration(); d < 2950*time.Millisecond || d > 3050*time.Millisecond {
+		t.Errorf("heard %v of two 1.5 s tones", d)
+	}
+	half := len(sound.Samples) / 2
+	first := &pulsetest.Recording{Format: sound.Format, Samples: sound.Samples[:half-4800]}
+	second := &pulsetest.Recording{Format: sound.Format, Samples: sound.Samples[half+4800:]}
+	if f := first.Frequency(); !within(f, 440, 2) {
+		t.Errorf("first track %.1f Hz, want 440", f)
+	}
+	if f := second.Frequency(); !within(f, 660, 2) {
+		t.Errorf("second track %.1f Hz, want 660", f)
+	}
+	// A click at the join shows as a jump larger than a 660 Hz sine at
+	// 0.5 makes between two samples at 48 kHz (0.043).
+	maxStep := 0.0
+	for i := 2; i < len(sound.Samples); i += 2 {
+		maxStep = math.Max(maxStep, math.Abs(float64(sound.Samples[i]-sound.Samples[i-2])))
+	}
+	if maxStep > 0.05 {
+		t.Errorf("largest step between samples %.3f, want at most 0.05 (no click)", maxStep)
+	}
+}
+
+func TestPulsePauseSilencesForPausedTime(t *testing.T) {
+	path := tone(t, "a440", 440, 3)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	if err := p.Play(context.Background(), fileSource(path), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted) // EventStarted
+	time.Sleep(time.Second)
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	frozen := p.Position()
+	time.Sleep(time.Second)
+	if again := p.Position(); again != frozen {
+		t.Errorf("position moved while paused: %v then %v", frozen, again)
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventEnded)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	sound := got.TrimSilence(silence)
+	gaps := sound.Gaps(silence, 5*time.Millisecond)
+	if len(gaps) != 1 {
+		t.Fatalf("gaps %+v, want exactly one for the pause", gaps)
+	}
+	if l := gaps[0].Length; l < 1050*time.Millisecond || l > 1250*time.Millisecond {
+		t.Errorf("pause gap %v, want about 1.1 s", l)
+	}
+	if heard := sound.Duration() - gaps[0].Length; heard < 2950*time.Millisecond || heard > 3050*time.Millisecond {
+		t.Errorf("heard %v of a 3 s tone around the pause", heard)
+	}
+}
+
+func TestPulseSeekLandsOnRequestedTime(t *testing.T) {
+	// 440 Hz for 0-2 s, 880 Hz for 2-4 s, 1320 Hz for 4-6 s.
+	path := steps(t, []float64{440, 880, 1320}, 2)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	if err := p.Play(context.Background(), fileSource(path), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	time.Sleep(500 * time.Millisecond)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	recStart := time.Now()
+	if err := p.Seek(4500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	pos := p.Position()
+	at := time.Since(recStart)
+	lead := sinkLatency(t, addr, sink)
+	waitEvent(t, p, audio.EventEnded)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	// The recording holds a moment of 440 Hz before the seek, then the
+	// 1.5 s of 1320 Hz left in the file.
+	jump, ok := firstHighPitch(got, 1000)
+	if !ok {
+		t.Fatal("no 1320 Hz sound recorded after the seek")
+	}
+	after := &pulsetest.Recording{Format: got.Format, Samples: got.Samples[2*jump:]}
+	if f := after.TrimSilence(silence).Frequency(); !within(f, 1320, 3) {
+		t.Errorf("after the seek: %.1f Hz, want 1320", f)
+	}
+	if d := after.SoundDuration(silence); d < 1450*time.Millisecond || d > 1550*time.Millisecond {
+		t.Errorf("heard %v after the seek, want the 1.5 s left after 4.5 s", d)
+	}
+	heard := 4500*time.Millisecond + at - frameTime(got, jump) - lead
+	diff := pos - heard
+	t.Logf("Position %v, heard %v, difference %v", pos, heard, diff)
+	if diff < -50*time.Millisecond || diff > 50*time.Millisecond {
+		t.Errorf("Position %v 0.5 s after the seek, heard %v: off by %v", pos, heard, diff)
+	}
+}
+
+// firstHighPitch returns the first frame from which the first channel
+// crosses zero upwards at least every 1/minFreq seconds for 10 ms.
+func firstHighPitch(r *pulsetest.Recording, minFreq float64) (int, bool) {
+	maxPeriod := int(float64(r.Format.SampleRate) / minFreq)
+	c := r.Format.Channels
+	var crossings []int
+	for i := 1; i < r.Frames(); i++ {
+		if r.Samples[(i-1)*c] < 0 && r.Samples[i*c] >= 0 {
+			crossings = append(crossings, i)
+		}
+	}
+	need := int(0.010 * minFreq)
+	for k := 0; k+need < len(crossings); k++ {
+		ok := true
+		for j := k; j < k+need; j++ {
+			if crossings[j+1]-crossings[j] > maxPeriod {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return crossings[k], true
+		}
+	}
+	return 0, false
+}
+
+func frameTime(r *pulsetest.Recording, frame int) time.Duration {
+	return time.Duration(frame) * time.Second / time.Duration(r.Format.SampleRate)
+}
+
+func TestPulseVolumeChangesLevel(t *testing.T) {
+	path := tone(t, "a440", 440, 4)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	if err := p.Play(context.Background(), fileSource(path), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	time.Sleep(500 * time.Millisecond)
+	full := pulsetest.Record(t, addr, sink, time.Second)
+	p.SetVolume(50, false)
+	time.Sleep(500 * time.Millisecond)
+	half := pulsetest.Record(t, addr, sink, time.Second)
+	p.SetVolume(50, true)
+	time.Sleep(500 * time.Millisecond)
+	muted := pulsetest.Record(t, addr, sink, 500*time.Millisecond)
+
+	if rms := medianRMS(full); !within(rms, 0.5/math.Sqrt2, 0.01) {
+		t.Errorf("RMS at volume 100 = %.4f, want 0.354", rms)
+	}
+	// The cubic curve gives 0.125 at volume 50.
+	if ratio := medianRMS(half) / medianRMS(full); !within(ratio, 0.125, 0.005) {
+		t.Errorf("RMS ratio volume 50 / 100 = %.4f, want 0.125", ratio)
+	}
+	if peak := muted.Peak(); peak > 0.001 {
+		t.Errorf("peak while muted = %.4f, want 0", peak)
+	}
+}
+
+func TestPulsePositionFollowsSound(t *testing.T) {
+	path := tone(t, "a440", 440, 4)
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	recStart := time.Now()
+	if err := p.Play(context.Background(), fileSource(path), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	time.Sleep(1500 * time.Millisecond)
+	pos := p.Position()
+	at := time.Since(recStart)
+	lead := sinkLatency(t, addr, sink)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	// The sound started at first-loud-frame into the recording, so at
+	// wall time `at` the listener had heard at-first of the tone.
+	first, _ := firstLoud(got)
+	heard := at - first - lead
+	diff := pos - heard
+	t.Logf("Position %v, heard %v, difference %v", pos, heard, diff)
+	if diff < -50*time.Millisecond || diff > 50*time.Millisecond {
+		t.Errorf("Position %v, heard %v: off by %v", pos, heard, diff)
+	}
+}
+
+// medianRMS returns the median RMS level of the recording's 10 ms windows,
+// which a dropout on a busy machine does not move.
+func medianRMS(r *pulsetest.Recording) float64 {
+	window := r.Format.SampleRate / 100 * r.Format.Channels
+	var levels []float64
+	for i := 0; i+window <= len(r.Samples); i += window {
+		part := &pulsetest.Recording{Format: r.Format, Samples: r.Samples[i : i+window]}
+		levels = append(levels, part.RMS())
+	}
+	if len(levels) == 0 {
+		return 0
+	}
+	slices.Sort(levels)
+	return levels[len(levels)/2]
+}
+
+// sinkLatency returns the latency pactl reports for sink: how long the
+// null sink renders samples, and so sends them to its monitor, ahead of the
+// time a sound card would play them. Position follows the sound card.
+func sinkLatency(t *testing.T, addr, sink string) time.Duration {
+	t.Helper()
+	out, err := exec.Command("pactl", "--server", addr, "list", "sinks").Output()
+	if err != nil {
+		t.Fatalf("pactl list sinks: %v", err)
+	}
+	_, block, ok := strings.Cut(string(out), "Name: "+sink+"\n")
+	if !ok {
+		t.Fatalf("sink %s not in pactl list sinks", sink)
+	}
+	_, rest, ok := strings.Cut(block, "Latency: ")
+	if !ok {
+		t.Fatalf("no latency for sink %s in pactl list sinks", sink)
+	}
+	var usec int64
+	if _, err := fmt.Sscanf(rest, "%d usec", &usec); err != nil {
+		t.Fatalf("parse sink latency %q: %v", rest[:min(len(rest), 40)], err)
+	}
+	t.Logf("sink latency %d µs", usec)
+	return time.Duration(usec) * time.Microsecond
+}
+
+// firstLoud returns the time of the first frame above silence.
+func firstLoud(r *pulsetest.Recording) (time.Duration, bool) {
+	for i := 0; i < r.Frames(); i++ {
+		if math.Abs(float64(r.Samples[i*2])) > silence {
+			return time.Duration(i) * time.Second / time.Duration(r.Format.SampleRate), true
+		}
+	}
+	return 0, false
+}
