@@ -235,7 +235,7 @@ func TestValueErrors(t *testing.T) {
 		{"stream/allowed_networks=10.0.0.0", `invalid network "10.0.0.0", must be a CIDR prefix`},
 		{"mpd/colour=blue", `-o: [mpd] colour = "blue": unknown key; the keys of [mpd] are: enabled, hostname`},
 		{"logging/format=xml", `-o: [logging] format = "xml": invalid value, must be text or json`},
-		{"mpdport=1", `invalid override "mpdport=1", must be section/key=value`},
+		{"mpdport=1", `invalid override "mpdport", must be section/key=value`},
 		{"mpd/passwords=hunter2@read", `[mpd] passwords = "********": invalid password, must be an argon2id hash`},
 		{"mpd/passwords=$argon2id$x", `invalid entry, must be HASH_OR_REF@perm,perm`},
 		{"mpd/password=env:1BAD", `invalid environment variable name "1BAD"`},
@@ -498,5 +498,53 @@ func TestInlineComments(t *testing.T) {
 	}
 	if cfg.MPD.Zeroconf != "a;b#c" {
 		t.Errorf("zeroconf = %q, want the ; and # kept without a space before them", cfg.MPD.Zeroconf)
+	}
+}
+
+func TestErrorsHideSecretText(t *testing.T) {
+	cases := map[string]string{
+		"[mpd]\npasword = " + "hunter2-x\n":    `[mpd] pasword = "********": unknown key`,
+		"[mpd]\nport = 6600\nhunter2-x\n":      "invalid INI syntax on line 3",
+		"[proxy]\napi_token = hunter2-x\n":     `[proxy] api_token = "********"`,
+		"[mpd]\nmax_connections = hunter2-x\n": `max_connections = "hunter2-x": invalid integer`,
+	}
+	for body, want := range cases {
+		path := writeConf(t, body, 0o600)
+		opts := testOptions(t, nil)
+		opts.Files = []string{path}
+		_, err := Load(opts)
+		if err == nil {
+			t.Errorf("%q: Load succeeded, want %q", body, want)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", body, err, want)
+		}
+		if !strings.Contains(want, "hunter2") && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: error shows the value: %v", body, err)
+		}
+	}
+
+	opts := testOptions(t, nil)
+	opts.Overrides = []string{"mpdpassword=hunter2-x"}
+	_, err := Load(opts)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("malformed override error = %v, want one without the value", err)
+	}
+}
+
+func TestSecretOnCommandLineWarns(t *testing.T) {
+	opts := testOptions(t, nil)
+	opts.Overrides = []string{"mpd/password=" + planted}
+	cfg, err := Load(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(cfg.Warnings, "\n")
+	if !strings.Contains(all, "visible to other users in the process list") {
+		t.Errorf("warnings = %v, want one about the command line", cfg.Warnings)
+	}
+	if strings.Contains(all, planted) {
+		t.Error("warning printed the secret")
 	}
 }

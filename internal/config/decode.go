@@ -52,7 +52,7 @@ func (l *loader) decodeSection(section string, sv reflect.Value) {
 					"Tonearm ignores; remove it to silence this warning", e.source, section, key))
 				continue
 			}
-			l.problem(&Problem{Source: e.source, Section: section, Key: key, Value: e.value,
+			l.problem(&Problem{Source: e.source, Section: section, Key: key, Value: maskIfSecretName(key, e.value),
 				Message: fmt.Sprintf("unknown key; the keys of [%s] are: %s",
 					section, strings.Join(sortedKeys(fields), ", "))})
 			continue
@@ -80,6 +80,17 @@ func (l *loader) decodeLogLevels(cfg *Config) {
 		}
 		cfg.LogLevels[name] = level
 	}
+}
+
+// maskIfSecretName hides the value of an unknown key whose name suggests a
+// secret, such as a misspelt "pasword".
+func maskIfSecretName(key, value string) string {
+	for _, word := range []string{"pass", "pasw", "pwd", "secret", "token", "key", "auth", "cred"} {
+		if strings.Contains(key, word) {
+			return Mask
+		}
+	}
+	return value
 }
 
 func isSecretField(t reflect.Type) bool {

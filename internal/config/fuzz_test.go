@@ -30,3 +30,14 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLoadMopidyConfig(b *testing.B) {
+	home := b.TempDir()
+	opts := Options{Files: []string{"testdata/mopidy.conf"}, HomeDir: home,
+		LookupEnv: func(string) (string, bool) { return "", false }}
+	for b.Loop() {
+		if _, err := Load(opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

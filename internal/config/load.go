@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -205,7 +206,7 @@ func iniOptions() ini.LoadOptions {
 func (l *loader) addSource(data, source string) {
 	f, err := ini.LoadSources(iniOptions(), []byte(data))
 	if err != nil {
-		l.problem(&Problem{Source: source, Message: fmt.Sprintf("invalid INI syntax: %v", err)})
+		l.problem(&Problem{Source: source, Message: syntaxMessage(data, err)})
 		return
 	}
 	for _, sec := range f.Sections() {
@@ -226,6 +227,29 @@ func (l *loader) addSource(data, source string) {
 			l.raw.set(name, k.Name(), entry{value: strings.TrimSpace(k.Value()), source: source})
 		}
 	}
+}
+
+// syntaxMessage describes an INI syntax error by line number. It leaves the
+// line's text out, because the line may be a secret.
+func syntaxMessage(data string, err error) string {
+	var line string
+	var delim ini.ErrDelimiterNotFound
+	var empty ini.ErrEmptyKeyName
+	switch {
+	case errors.As(err, &delim):
+		line = delim.Line
+	case errors.As(err, &empty):
+		line = empty.Line
+	default:
+		return "invalid INI syntax: an unclosed [section] header or key quote"
+	}
+	for i, l := range strings.Split(data, "\n") {
+		if strings.TrimSpace(l) == strings.TrimSpace(line) {
+			return fmt.Sprintf("invalid INI syntax on line %d: expected key = value, "+
+				"a [section] header, or an indented continuation line", i+1)
+		}
+	}
+	return "invalid INI syntax: expected key = value, a [section] header, or an indented continuation line"
 }
 
 func (l *loader) warnUnknownSection(name, source string) {
@@ -249,7 +273,7 @@ func (l *loader) addOverrides(overrides []string) {
 		section, key = strings.TrimSpace(section), strings.ToLower(strings.TrimSpace(key))
 		if !ok || !ok2 || section == "" || key == "" {
 			l.problem(&Problem{Source: "-o", Message: fmt.Sprintf(
-				"invalid override %q, must be section/key=value (for example mpd/port=6601)", o)})
+				"invalid override %q, must be section/key=value (for example mpd/port=6601)", path)})
 			continue
 		}
 		if !l.known[section] {
