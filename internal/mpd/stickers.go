@@ -146,10 +146,10 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 	if st == nil {
 		return protocol.Errorf(protocol.AckUnknown, "sticker database is disabled: no data folder is configured")
 	}
-	if args[0] != "song" {
+	if args[1] != "song" {
 		return protocol.Errorf(protocol.AckArg, "unknown sticker domain")
 	}
-	sub, song := args[1], args[2]
+	sub, song := args[0], args[2]
 	rest := args[3:]
 	clean, err := c.cleanPath(song)
 	if err != nil {
