@@ -12,7 +12,7 @@ var ErrTooLarge = errors.New("response body too large")
 
 // LimitReader returns a reader that reads from r and fails with an error
 // wrapping ErrTooLarge once more than limit bytes arrive. Unlike
-// io.LimitReader it tells a cut body apart from a complete one.
+// io.LimitReader it reports a cut body as an error, not as a clean end.
 func LimitReader(r io.Reader, limit int64) io.Reader {
 	return &limitedReader{r: r, left: limit, limit: limit}
 }

@@ -174,7 +174,7 @@ type transport struct {
 	base    http.RoundTripper
 }
 
-// retryableStatus reports whether a response asks the client to try again.
+// retryableStatus reports whether a status code requests a retry.
 func retryableStatus(code int) bool {
 	return code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable
 }
@@ -226,7 +226,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		drain(resp.Body)
-		statusErr := fmt.Errorf("%s answered %s", host, resp.Status)
+		statusErr := fmt.Errorf("%s responded with %s", host, resp.Status)
 		if hasWait {
 			l.holdOff(host, wait)
 			return nil, errors.Join(statusErr, &backoff.RetryAfterError{Duration: wait})

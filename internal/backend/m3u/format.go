@@ -126,9 +126,9 @@ type dumpLine struct {
 }
 
 // dumpItems writes an extended M3U file, in Latin-1 when latin1 is set.
-// A location that holds a control character, is empty, or (in Latin-1)
-// has characters Latin-1 lacks is an error, because writing it would
-// change the entry; a title loses such characters instead.
+// A location that is empty, contains a control character, or contains
+// characters that Latin-1 lacks (in Latin-1) is an error, because writing
+// it would change the entry. A title loses such characters instead.
 func dumpItems(lines []dumpLine, latin1 bool) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n")

@@ -39,7 +39,7 @@ type resolver struct {
 }
 
 // resolve fetches uri and follows playlists, depth first and in order,
-// until an entry answers with audio. It is bounded by Options.Timeout,
+// until an entry returns audio. It is bounded by Options.Timeout,
 // MaxPlaylistDepth, MaxFetches and MaxPlaylistSize.
 func (b *Backend) resolve(ctx context.Context, uri string) (station, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
@@ -136,7 +136,7 @@ func (r *resolver) followEntries(ctx context.Context, base *url.URL, entries []p
 	return station{}, firstErr
 }
 
-// get sends a GET for u that asks for ICY metadata.
+// get sends a GET request for u with the Icy-MetaData header set.
 func (b *Backend) get(ctx context.Context, u *url.URL) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -151,7 +151,7 @@ func (b *Backend) get(ctx context.Context, u *url.URL) (*http.Response, error) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
-		return nil, fmt.Errorf("fetch %s: server answered %s", netguard.Redact(u.String()), resp.Status)
+		return nil, fmt.Errorf("fetch %s: server responded with %s", netguard.Redact(u.String()), resp.Status)
 	}
 	return resp, nil
 }

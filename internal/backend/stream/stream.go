@@ -46,7 +46,7 @@ const (
 type Options struct {
 	// Guard checks every address the backend connects to. Required.
 	Guard *netguard.Guard
-	// Limiter spaces requests per host and retries 429 and 503 answers.
+	// Limiter spaces requests per host and retries 429 and 503 responses.
 	// Nil uses a limiter with ratelimit's defaults.
 	Limiter *ratelimit.Limiter
 	// Schemes are the URI schemes from [stream] protocols. Only http and
@@ -224,8 +224,8 @@ func (b *Backend) Images(context.Context, []string) (map[string][]models.Image, 
 	return map[string][]models.Image{}, nil
 }
 
-// Refresh forgets the resolved stations, so the next lookup fetches them
-// again.
+// Refresh clears the cache of resolved stations, so the next lookup
+// fetches them again.
 func (b *Backend) Refresh(context.Context, string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()

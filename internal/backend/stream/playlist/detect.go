@@ -9,7 +9,7 @@ import (
 // SniffLength is the number of leading bytes Detect looks at.
 const SniffLength = 1024
 
-// Detect tells what a response holds from its Content-Type and its first
+// Detect identifies what a response contains from its Content-Type and its first
 // bytes (SniffLength are enough). A playlist type in the header wins; an
 // audio type is trusted unless the body starts like a playlist, because
 // some stations serve playlists as audio/mpeg; a generic or missing type
@@ -48,7 +48,7 @@ func Detect(contentType string, head []byte) Kind {
 	return sniffed
 }
 
-// Sniff tells what data holds from its first bytes alone.
+// Sniff identifies what data contains from its first bytes alone.
 func Sniff(head []byte) Kind {
 	if len(head) > SniffLength {
 		head = head[:SniffLength]

@@ -1,6 +1,6 @@
 // Package playlist parses the playlist formats that internet radio
 // stations publish (PLS, M3U and M3U8 lists of streams, XSPF and ASX) and
-// tells them apart from audio by Content-Type and by the first bytes. The
+// distinguishes them from audio by Content-Type and by the first bytes. The
 // parsers are pure functions: the caller fetches the bytes, bounds their
 // size and resolves the entries against the playlist's URL.
 package playlist
