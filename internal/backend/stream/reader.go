@@ -229,6 +229,12 @@ func (r *streamReader) reconnect() (*connection, error) {
 			continue
 		}
 		r.mu.Lock()
+		if r.ctx.Err() != nil {
+			// Close ran while this connection was being made.
+			r.mu.Unlock()
+			conn.close()
+			return nil, fmt.Errorf("stream %s closed: %w", netguard.Redact(r.uri), context.Cause(r.ctx))
+		}
 		r.conn = conn
 		r.mu.Unlock()
 		r.log.Info("stream reconnected", "attempt", attempt)
