@@ -1,8 +1,8 @@
 // Package core owns the server's player state (tracklist, playback state
 // machine, mixer, history), routes library and playlist calls to backends
 // by URI scheme, and publishes events. Its API is the one API of the
-// server, with Mopidy 3.4's controllers, method names and semantics; every
-// frontend calls it through Guard, which checks the caller's scopes.
+// server, with Mopidy 3.4's controllers, method names and semantics.
+// Every frontend calls it through Guard, which checks the caller's scopes.
 package core
 
 import (
@@ -33,7 +33,7 @@ func ParseState(s string) (State, error) {
 	return "", fmt.Errorf("playback state %q: use playing, paused or stopped: %w", s, ErrInvalid)
 }
 
-// API is core as every frontend sees it. *Core implements it, and Guard
+// API is the interface every frontend calls. *Core implements it, and Guard
 // wraps it for one principal. Method names follow Mopidy 3.4's
 // core.<controller>.<method>; Methods lists them with their scopes.
 type API interface {

@@ -188,7 +188,7 @@ func (c *Core) Close() error {
 	return nil
 }
 
-// statePath is where the state is saved.
+// statePath returns the path of the state file.
 func (c *Core) statePath() string {
 	return filepath.Join(c.opts.DataDir, "core", "state.json")
 }

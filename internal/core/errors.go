@@ -21,8 +21,8 @@ var (
 	ErrClosed = errors.New("core closed")
 )
 
-// PermissionError tells which method was denied and which scope it needs.
-// It matches ErrPermission.
+// PermissionError names the denied method and the scope it needs. It
+// matches ErrPermission.
 type PermissionError struct {
 	Method    string
 	Scope     scope.Scope

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"github.com/tonearm/tonearm/internal/core/events"
@@ -101,12 +102,14 @@ func (g *guard) GetVersion(ctx context.Context) (string, error) {
 	return g.api.GetVersion(ctx)
 }
 
-// guardEvents serves an inner API that cannot bind events to a principal:
-// it filters each event again by the guard's scopes.
+// guardEvents serves an inner API that cannot bind events to a
+// principal.
 type guardEvents struct{ g *guard }
 
+// Subscribe fails: without EventsFor the guard cannot filter events by
+// its principal, and unfiltered events would leak.
 func (e guardEvents) Subscribe(ctx context.Context) (*events.Subscription, error) {
-	return nil, &PermissionError{Method: "events.subscribe", Scope: scope.Admin, Principal: e.g.p.String()}
+	return nil, fmt.Errorf("events.subscribe for %s: the guarded API has no EventsFor method: guard a *core.Core", e.g.p)
 }
 
 func (e guardEvents) Publish(ctx context.Context, event string, payload json.RawMessage) error {

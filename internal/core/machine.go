@@ -124,7 +124,8 @@ func (c *Core) consumed(tl models.TlTrack) {
 }
 
 // endPlayback stops playback with no track current, as the end of the
-// tracklist does. consume says whether the ended track is consumed.
+// tracklist does. With consume set, the ended track is removed in
+// consume mode.
 func (c *Core) endPlayback(consume bool) {
 	old := c.current
 	if c.state != Stopped {

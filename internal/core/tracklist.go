@@ -19,9 +19,9 @@ func (c *Core) tracklistChanged() {
 	c.changed()
 	if c.current != nil {
 		if _, ok := c.tl.get(c.current.TLID); !ok {
-			// NOTE: Mopidy 3.4 forgets the current track but lets it play
-			// on; Tonearm stops, so the player never plays a track that
-			// is not in the tracklist.
+			// NOTE: Mopidy's _on_tracklist_change clears the current
+			// track but lets the audio play on. Tonearm stops instead, so
+			// the player never plays a track missing from the tracklist.
 			if c.state != Stopped {
 				c.endPlayback(false)
 			} else {

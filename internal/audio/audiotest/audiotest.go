@@ -54,9 +54,10 @@ type Options struct {
 	// Tick is the real clock's step; 0 means DefaultTick.
 	Tick time.Duration
 	// NextTimeout bounds how long the end of a track waits for the
-	// SetNext call that answers EventAboutToFinish; 0 means
-	// DefaultNextTimeout. The real player decodes ahead, so core always
-	// has time to answer; this wait gives it that time on a manual clock.
+	// SetNext call that replies to EventAboutToFinish; 0 means
+	// DefaultNextTimeout. The real player decodes ahead, which gives core
+	// time to reply, and this wait gives it the same time on a manual
+	// clock.
 	NextTimeout time.Duration
 	// DecodeError, when set and returning an error for a URI, makes that
 	// source fail after it opened, as a corrupt file does.

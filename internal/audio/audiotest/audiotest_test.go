@@ -90,7 +90,7 @@ func TestEndWaitsForSetNext(t *testing.T) {
 	defer p.Close()
 	p.Play(context.Background(), source("a"), 0)
 	start := time.Now()
-	p.Finish() // nobody answers AboutToFinish: waits NextTimeout, then ends
+	p.Finish() // no SetNext reply: the end waits NextTimeout, then the player stops
 	if time.Since(start) < 50*time.Millisecond {
 		t.Error("end did not wait for SetNext")
 	}

@@ -11,8 +11,8 @@ import (
 // Advance moves the position by d while playing, emitting
 // EventAboutToFinish, EventEnded, EventStarted of the queued source and
 // EventEndOfStream as the position passes each point. At a track's end it
-// waits up to Options.NextTimeout for the SetNext call that answers
-// EventAboutToFinish.
+// waits up to Options.NextTimeout for the SetNext call that replies
+// to EventAboutToFinish.
 func (p *Player) Advance(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -46,8 +46,8 @@ func (p *Player) Advance(d time.Duration) {
 	}
 }
 
-// waitForNext waits until SetNext answered the last AboutToFinish or the
-// timeout passed. It returns false when Play, Stop or Close intervened.
+// waitForNext waits until SetNext replied to the last AboutToFinish or
+// the timeout passed. It returns false when Play, Stop or Close intervened.
 func (p *Player) waitForNext() bool {
 	gen := p.gen
 	if !p.answered {

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Kind tells what sort of caller a principal is.
+// Kind is the sort of caller a principal is.
 type Kind string
 
 // Principal kinds.
