@@ -59,8 +59,10 @@ func (l layers) set(section, key string, e entry) {
 }
 
 // Load reads the defaults, the files and the overrides, in that order, and
-// returns the checked configuration. The error, when not nil, is Errors
-// and lists every problem found.
+// returns the checked configuration. When the values have problems, the
+// error is Errors, listing all of them, and the config is returned too,
+// partly filled, for commands that report on it. Without a home folder the
+// config is nil.
 func Load(opts Options) (*Config, error) {
 	env, err := newEnvironment(opts)
 	if err != nil {
