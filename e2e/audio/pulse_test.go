@@ -6,9 +6,9 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"strings"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,6 +282,22 @@ func medianRMS(r *pulsetest.Recording) float64 {
 	}
 	slices.Sort(levels)
 	return levels[len(levels)/2]
+}
+
+// medianFrequency returns the median frequency of the recording's 100 ms
+// windows.
+func medianFrequency(r *pulsetest.Recording) float64 {
+	window := r.Format.SampleRate / 10 * r.Format.Channels
+	var freqs []float64
+	for i := 0; i+window <= len(r.Samples); i += window {
+		part := &pulsetest.Recording{Format: r.Format, Samples: r.Samples[i : i+window]}
+		freqs = append(freqs, part.Frequency())
+	}
+	if len(freqs) == 0 {
+		return 0
+	}
+	slices.Sort(freqs)
+	return freqs[len(freqs)/2]
 }
 
 // sinkLatency returns the latency pactl reports for sink: how long the
