@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/core/events"
 )
@@ -449,5 +450,29 @@ func TestMixerNone(t *testing.T) {
 	}
 	if ok, _ := e.core.Mixer().SetMute(e.ctx, true); ok {
 		t.Error("set_mute = true, want false")
+	}
+}
+
+func TestCoreNeverBlocksOnSubscriber(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.EventQueue = 8 })
+	stuck, err := e.core.Events().Subscribe(e.ctx) // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.add("1", "2")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 500 {
+			e.core.Mixer().SetVolume(e.ctx, i%100)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("core blocked on a subscriber that never reads")
+	}
+	if !stuck.Dropped() {
+		t.Error("subscriber that never reads was not dropped")
 	}
 }

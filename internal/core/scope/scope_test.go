@@ -2,6 +2,7 @@ package scope
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -69,4 +70,22 @@ func TestSet(t *testing.T) {
 	if s.Has(Admin) {
 		t.Error("List exposes the set's storage")
 	}
+}
+
+func FuzzParseSet(f *testing.F) {
+	f.Add("library:read,events:ext.x")
+	f.Add("read,add,control")
+	f.Fuzz(func(t *testing.T, s string) {
+		set, err := ParseSet(strings.Split(s, ","))
+		if err == nil {
+			for _, sc := range set.List() {
+				if _, err := Parse(string(sc)); err != nil {
+					t.Fatalf("ParseSet accepted %q, which Parse rejects", sc)
+				}
+			}
+		}
+		if got, err := FromMPD(s); err == nil && len(got.List()) > 8 {
+			t.Fatalf("FromMPD(%q) granted %d scopes, more than the 8 MPD permissions map to", s, len(got.List()))
+		}
+	})
 }
