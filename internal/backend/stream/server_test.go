@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,10 +34,7 @@ type radioServer struct {
 
 func newRadioServer(t *testing.T) *radioServer {
 	t.Helper()
-	mp3, err := os.ReadFile("testdata/tone.mp3")
-	if err != nil {
-		t.Fatalf("read MP3 fixture (made by testdata/gen.sh): %v", err)
-	}
+	mp3 := readToneMP3(t)
 	rs := &radioServer{mp3: mp3, requests: make(map[string]int)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/stream/latin1", func(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -447,10 +446,7 @@ func TestLookupSkipsBlacklisted(t *testing.T) {
 }
 
 func TestShoutcastStatusLine(t *testing.T) {
-	mp3, err := os.ReadFile("testdata/tone.mp3")
-	if err != nil {
-		t.Fatal(err)
-	}
+	mp3 := readToneMP3(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
