@@ -491,3 +491,43 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d, %q", code, stdout)
 	}
 }
+
+func TestFuncsComponent(t *testing.T) {
+	var events []string
+	var mu sync.Mutex
+	note := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, s)
+	}
+	h := newHarness(t)
+	h.wiring = Wiring{Components: func(context.Context, Env) ([]Component, error) {
+		return []Component{
+			Funcs{ComponentName: "plain", StopFunc: func(context.Context) error {
+				note("stop plain")
+				return nil
+			}}.Component(),
+			Funcs{ComponentName: "loop",
+				StartFunc: func(context.Context) error { note("start loop"); return nil },
+				RunFunc: func(ctx context.Context) error {
+					note("run loop")
+					<-ctx.Done()
+					return nil
+				}}.Component(),
+		}, nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		code, _, _ := h.run(ctx)
+		done <- code
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if want := []string{"start loop", "run loop", "stop plain"}; !slices.Equal(events, want) {
+		t.Errorf("events = %v, want %v", events, want)
+	}
+}

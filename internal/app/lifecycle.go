@@ -93,3 +93,47 @@ func stopReason(ctx context.Context, runErr error) string {
 	}
 	return "done"
 }
+
+// Funcs builds a Component from plain functions, for wiring a part whose
+// own methods have other names. Nil functions do nothing.
+type Funcs struct {
+	ComponentName string
+	StartFunc     func(ctx context.Context) error
+	// RunFunc, when set, runs as the component's background loop.
+	RunFunc  func(ctx context.Context) error
+	StopFunc func(ctx context.Context) error
+}
+
+// Component returns f as a Component, which is also a Runner when RunFunc
+// is set.
+func (f Funcs) Component() Component {
+	if f.RunFunc != nil {
+		return funcsRunner{funcs: f}
+	}
+	return funcs{f}
+}
+
+type funcs struct{ f Funcs }
+
+func (c funcs) Name() string { return c.f.ComponentName }
+
+func (c funcs) Start(ctx context.Context) error {
+	if c.f.StartFunc == nil {
+		return nil
+	}
+	return c.f.StartFunc(ctx)
+}
+
+func (c funcs) Stop(ctx context.Context) error {
+	if c.f.StopFunc == nil {
+		return nil
+	}
+	return c.f.StopFunc(ctx)
+}
+
+type funcsRunner struct{ funcs Funcs }
+
+func (c funcsRunner) Name() string                    { return funcs{c.funcs}.Name() }
+func (c funcsRunner) Start(ctx context.Context) error { return funcs{c.funcs}.Start(ctx) }
+func (c funcsRunner) Stop(ctx context.Context) error  { return funcs{c.funcs}.Stop(ctx) }
+func (c funcsRunner) Run(ctx context.Context) error   { return c.funcs.RunFunc(ctx) }

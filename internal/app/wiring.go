@@ -59,8 +59,9 @@ var errNoLibrary = errors.New("this build has no local library; " +
 // listener report by, in this order, the mixer (internal/mixer), the
 // player and outputs (internal/audio/player, internal/audio/output), the
 // backends (local, file, m3u, stream), core (internal/core) and the
-// frontends (internal/mpd, internal/httpapi), each adapted to Component;
-// and set NewScanner to an adapter over internal/backend/local/scan.
+// frontends (internal/mpd, internal/httpapi), each adapted to Component
+// with Funcs; and set NewScanner to an adapter over
+// internal/backend/local/scan.
 func DefaultWiring() Wiring {
 	return Wiring{
 		Components: func(_ context.Context, env Env) ([]Component, error) {
