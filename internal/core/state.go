@@ -78,14 +78,27 @@ func (c *Core) saveState() error {
 	return nil
 }
 
+// positionSaveInterval is how often the state is saved while a track
+// plays, so that a crash loses at most this much of the position.
+const positionSaveInterval = 30 * time.Second
+
 // saveLoop saves the state SaveDelay after a change, so a burst of
-// changes costs one write.
+// changes costs one write, and every positionSaveInterval while playing.
 func (c *Core) saveLoop() {
 	defer c.wg.Done()
+	ticker := time.NewTicker(positionSaveInterval)
+	defer ticker.Stop()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
+		case <-ticker.C:
+			c.mu.Lock()
+			playing := c.state == Playing
+			c.mu.Unlock()
+			if !playing {
+				continue
+			}
 		case <-c.saveCh:
 		}
 		timer := time.NewTimer(c.opts.SaveDelay)
