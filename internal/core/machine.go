@@ -224,7 +224,8 @@ func (c *Core) handlePlayerEvent(ev audio.Event) {
 			c.queueNext(c.current.TLID)
 		}
 	case audio.EventEndOfStream:
-		if c.state != Stopped {
+		// An end of stream queued before a Play of another track is stale.
+		if c.state != Stopped && (ev.URI == "" || ev.URI == trackURI(c.current)) {
 			c.endPlayback(true)
 		}
 	case audio.EventError:

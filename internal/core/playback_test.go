@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tonearm/tonearm/internal/audio"
 	"github.com/tonearm/tonearm/internal/core/events"
 )
 
@@ -474,5 +475,18 @@ func TestCoreNeverBlocksOnSubscriber(t *testing.T) {
 	}
 	if !stuck.Dropped() {
 		t.Error("subscriber that never reads was not dropped")
+	}
+}
+
+func TestStaleEndOfStreamIgnored(t *testing.T) {
+	e := newEnv(t)
+	e.add("1", "2")
+	e.play(intp(2))
+	e.expect("playback_state_changed", "track_playback_started")
+	e.core.mu.Lock()
+	e.core.handlePlayerEvent(audio.Event{Type: audio.EventEndOfStream, URI: "mem:1"})
+	e.core.mu.Unlock()
+	if e.state() != Playing || e.currentTLID() != 2 {
+		t.Errorf("state %s current %d after a stale end of stream, want playing 2", e.state(), e.currentTLID())
 	}
 }
