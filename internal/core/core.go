@@ -88,6 +88,7 @@ type Core struct {
 	nearEnd     bool            // AboutToFinish seen for current
 	queueing    bool            // queueNext is running
 	failures    int             // unplayable tracks in a row
+	badNext     []int           // tlids the player failed to open as next track
 	streamTitle *string
 	volume      int
 	mute        bool

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tonearm/tonearm/internal/audio"
 	"github.com/tonearm/tonearm/internal/core/events"
@@ -101,6 +102,7 @@ func (c *Core) switchCurrent(tl models.TlTrack, endPos int, state State, start i
 		c.publish(events.TrackPlaybackEnded{TlTrack: *old, TimePosition: endPos})
 	}
 	c.current, c.pending, c.nearEnd, c.streamTitle = &tl, nil, false, nil
+	c.badNext = c.badNext[:0]
 	c.tl.markPlaying(tl.TLID)
 	c.setState(state)
 	c.publish(events.TrackPlaybackStarted{TlTrack: tl})
@@ -185,6 +187,15 @@ func (c *Core) queueNext(tlid int) {
 	attempts := max(len(c.tl.entries), 1)
 	cand, ok := c.tl.eot(tlid)
 	for ok {
+		if slices.Contains(c.badNext, cand.TLID) {
+			// the player failed to open it for this track change already
+			attempts--
+			if attempts <= 0 {
+				break
+			}
+			cand, ok = c.tl.eot(cand.TLID)
+			continue
+		}
 		src, err := c.resolve(cand)
 		if err == nil {
 			c.pending = &cand
@@ -246,6 +257,7 @@ func (c *Core) handlePlayerError(ev audio.Event) {
 	case c.pending != nil && ev.URI == trackURI(c.pending):
 		bad := *c.pending
 		c.pending = nil
+		c.badNext = append(c.badNext, bad.TLID)
 		c.markUnplayable(bad)
 		c.queueNext(bad.TLID)
 	case c.current != nil && ev.URI == trackURI(c.current) && c.state != Stopped:

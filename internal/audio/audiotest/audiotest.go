@@ -81,23 +81,24 @@ type Call struct {
 type Player struct {
 	opts Options
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	closed    bool
-	state     string // "playing", "paused" or "stopped"
-	cur       *audio.Source
-	reader    io.ReadCloser
-	pos       time.Duration
-	length    time.Duration
-	aboutSent bool
-	answered  bool // SetNext was called since the last AboutToFinish
-	next      *audio.Source
-	gen       int // increases on Play and Stop
-	volume    int
-	mute      bool
-	calls     []Call
-	played    []string
-	queue     []audio.Event
+	mu         sync.Mutex
+	cond       *sync.Cond
+	closed     bool
+	state      string // "playing", "paused" or "stopped"
+	cur        *audio.Source
+	reader     io.ReadCloser
+	pos        time.Duration
+	length     time.Duration
+	aboutSent  bool
+	answered   bool // SetNext was called since the last AboutToFinish
+	next       *audio.Source
+	nextReader io.ReadCloser
+	gen        int // increases on Play and Stop
+	volume     int
+	mute       bool
+	calls      []Call
+	played     []string
+	queue      []audio.Event
 
 	out  chan audio.Event
 	done chan struct{}
@@ -189,12 +190,10 @@ func (p *Player) trackLength(uri string) time.Duration {
 	return DefaultTrackLength
 }
 
-// open opens src and reads its first bytes; p.mu is held. On failure it
-// emits EventError and returns false.
-func (p *Player) open(src audio.Source) bool {
+// open opens src and reads its first bytes; p.mu is held.
+func (p *Player) open(src audio.Source) (io.ReadCloser, error) {
 	if src.Open == nil {
-		p.emit(audio.Event{Type: audio.EventError, URI: src.URI, Err: fmt.Errorf("audiotest: source %q has no Open function", src.URI)})
-		return false
+		return nil, fmt.Errorf("audiotest: source %q has no Open function", src.URI)
 	}
 	uri := src.URI
 	// onTitle may be called inside Open, while p.mu is held, so it
@@ -209,27 +208,21 @@ func (p *Player) open(src audio.Source) bool {
 		}()
 	}
 	r, err := src.Open(context.Background(), onTitle)
-	if err == nil {
-		_, err = io.ReadFull(r, make([]byte, probeBytes))
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			err = nil
-		}
-		if err != nil {
-			r.Close()
-		}
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.ReadFull(r, make([]byte, probeBytes))
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
 	}
 	if err == nil && p.opts.DecodeError != nil {
-		if err = p.opts.DecodeError(uri); err != nil {
-			r.Close()
-		}
+		err = p.opts.DecodeError(uri)
 	}
 	if err != nil {
-		p.emit(audio.Event{Type: audio.EventError, URI: uri, Err: err})
-		return false
+		r.Close()
+		return nil, err
 	}
-	p.closeReader()
-	p.reader = r
-	return true
+	return r, nil
 }
 
 func (p *Player) closeReader() {
@@ -239,18 +232,17 @@ func (p *Player) closeReader() {
 	}
 }
 
-// start makes src current at position start; p.mu is held.
-func (p *Player) start(src audio.Source, start time.Duration) bool {
-	if !p.open(src) {
-		return false
-	}
+// start makes src, opened as r, current at position start; p.mu is
+// held.
+func (p *Player) start(src audio.Source, r io.ReadCloser, start time.Duration) {
+	p.closeReader()
+	p.reader = r
 	s := src
 	p.cur, p.pos, p.length = &s, start, p.trackLength(src.URI)
 	p.aboutSent, p.answered = false, false
 	p.state = "playing"
 	p.played = append(p.played, src.URI)
 	p.emit(audio.Event{Type: audio.EventStarted, URI: src.URI, Position: start})
-	return true
 }
 
 // Play stops what is playing and starts src. A source that fails to open
@@ -264,28 +256,56 @@ func (p *Player) Play(ctx context.Context, src audio.Source, start time.Duration
 	}
 	p.calls = append(p.calls, Call{Method: "Play", URI: src.URI, Position: start})
 	p.gen++
-	p.next = nil
+	p.clearNext()
 	p.closeReader()
 	p.cur, p.state = nil, "stopped"
-	p.start(src, start)
+	if r, err := p.open(src); err != nil {
+		p.emit(audio.Event{Type: audio.EventError, URI: src.URI, Err: err})
+	} else {
+		p.start(src, r, start)
+	}
 	p.cond.Broadcast()
 	return nil
 }
 
-// SetNext queues src for a gapless change, or clears the queue.
+// clearNext drops the queued source; p.mu is held.
+func (p *Player) clearNext() {
+	if p.nextReader != nil {
+		p.nextReader.Close()
+		p.nextReader = nil
+	}
+	p.next = nil
+}
+
+// SetNext queues src for a gapless change, or clears the queue. As the
+// real player does, it opens src at once. When that fails, it emits
+// EventError for src and EventAboutToFinish again for the current
+// source, to request another one.
 func (p *Player) SetNext(src *audio.Source) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.cond.Broadcast()
 	c := Call{Method: "SetNext"}
-	p.next = nil
+	p.clearNext()
+	p.answered = true
 	if src != nil {
-		s := *src
-		p.next = &s
 		c.URI = src.URI
 	}
 	p.calls = append(p.calls, c)
-	p.answered = true
-	p.cond.Broadcast()
+	if src == nil {
+		return
+	}
+	r, err := p.open(*src)
+	if err != nil {
+		p.emit(audio.Event{Type: audio.EventError, URI: src.URI, Err: err})
+		p.answered = false
+		if p.cur != nil && p.aboutSent {
+			p.emit(audio.Event{Type: audio.EventAboutToFinish, URI: p.cur.URI, Position: p.pos})
+		}
+		return
+	}
+	s := *src
+	p.next, p.nextReader = &s, r
 }
 
 // Pause pauses playback.
@@ -316,7 +336,8 @@ func (p *Player) Stop() error {
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, Call{Method: "Stop"})
 	p.gen++
-	p.state, p.cur, p.next, p.pos = "stopped", nil, nil, 0
+	p.state, p.cur, p.pos = "stopped", nil, 0
+	p.clearNext()
 	p.closeReader()
 	p.cond.Broadcast()
 	return nil
@@ -368,6 +389,7 @@ func (p *Player) Close() error {
 	}
 	p.closed = true
 	p.closeReader()
+	p.clearNext()
 	close(p.done)
 	p.cond.Broadcast()
 	p.mu.Unlock()

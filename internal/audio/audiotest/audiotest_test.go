@@ -114,7 +114,7 @@ func TestOpenErrorReported(t *testing.T) {
 	}
 }
 
-func TestQueuedOpenErrorWaitsForAnother(t *testing.T) {
+func TestQueuedOpenErrorRequestsAnother(t *testing.T) {
 	p := New(Options{Manual: true, TrackLength: func(string) time.Duration { return 3 * time.Second }})
 	defer p.Close()
 	p.Play(context.Background(), source("a"), 0)
@@ -123,18 +123,19 @@ func TestQueuedOpenErrorWaitsForAnother(t *testing.T) {
 	collect(t, p, 1) // AboutToFinish
 	bad := source("broken")
 	p.SetNext(&bad)
-	done := make(chan struct{})
-	go func() { p.Finish(); close(done) }()
 	evs := collect(t, p, 2)
-	if !slices.Equal(types(evs), []audio.EventType{audio.EventEnded, audio.EventError}) {
-		t.Fatalf("events = %+v", evs)
+	if !slices.Equal(types(evs), []audio.EventType{audio.EventError, audio.EventAboutToFinish}) {
+		t.Fatalf("events = %+v, want Error then AboutToFinish", evs)
+	}
+	if evs[0].URI != "broken" || evs[1].URI != "a" {
+		t.Errorf("event URIs = %q, %q; want broken, a", evs[0].URI, evs[1].URI)
 	}
 	c := source("c")
 	p.SetNext(&c)
-	<-done
-	evs = collect(t, p, 1)
-	if evs[0].Type != audio.EventStarted || evs[0].URI != "c" {
-		t.Errorf("event = %+v, want c started", evs[0])
+	p.Finish()
+	evs = collect(t, p, 2)
+	if !slices.Equal(types(evs), []audio.EventType{audio.EventEnded, audio.EventStarted}) || evs[1].URI != "c" {
+		t.Errorf("events = %+v, want a ended and c started", evs)
 	}
 }
 

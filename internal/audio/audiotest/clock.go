@@ -65,24 +65,17 @@ func (p *Player) waitForNext() bool {
 	return !p.closed && p.gen == gen && p.state == "playing"
 }
 
-// finishTrack ends the current source and starts the queued one; p.mu is
-// held. A queued source that fails to open is reported with EventError,
-// and the player waits for another SetNext, as it does after
-// EventAboutToFinish.
+// finishTrack ends the current source and starts the queued one, which
+// SetNext already opened; p.mu is held.
 func (p *Player) finishTrack() {
 	ended := p.cur.URI
 	p.emit(audio.Event{Type: audio.EventEnded, URI: ended, Position: p.length})
 	p.closeReader()
-	for p.next != nil {
-		src := *p.next
-		p.next = nil
-		if p.start(src, 0) {
-			return
-		}
-		p.answered = false
-		if !p.waitForNext() {
-			return
-		}
+	if p.next != nil {
+		src, r := *p.next, p.nextReader
+		p.next, p.nextReader = nil, nil
+		p.start(src, r, 0)
+		return
 	}
 	p.state, p.cur, p.pos = "stopped", nil, 0
 	p.emit(audio.Event{Type: audio.EventEndOfStream, URI: ended})
@@ -114,7 +107,8 @@ func (p *Player) Fail(err error) {
 	}
 	p.emit(audio.Event{Type: audio.EventError, URI: p.cur.URI, Err: err})
 	p.gen++
-	p.state, p.cur, p.next, p.pos = "stopped", nil, nil, 0
+	p.state, p.cur, p.pos = "stopped", nil, 0
+	p.clearNext()
 	p.closeReader()
 	p.cond.Broadcast()
 }
