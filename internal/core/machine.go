@@ -13,13 +13,17 @@ import (
 // This file holds the playback state machine. Every function here runs
 // with c.mu held.
 //
-// Event order, following Mopidy 3.4:
+// Event order, with Mopidy's names and payloads. Core publishes the
+// events of a call before the call returns, where Mopidy 3.4 waits for
+// GStreamer's messages:
 //   - play from stopped: playback_state_changed(stopped, playing),
 //     track_playback_started
 //   - change of track while playing (play, next, previous, gapless):
 //     track_playback_ended(old), playback_state_changed(playing, playing),
 //     track_playback_started(new)
-//   - the same while paused adds track_playback_paused(new, 0) at the end
+//   - a change of track while paused sends the same with paused as the
+//     state, then track_playback_paused(new, 0), a Tonearm addition that
+//     shows clients the new track is not sounding
 //   - pause and resume: playback_state_changed, then
 //     track_playback_paused or track_playback_resumed
 //   - stop and end of queue: playback_state_changed(x, stopped),

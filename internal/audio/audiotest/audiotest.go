@@ -135,7 +135,8 @@ func New(opts Options) *Player {
 	return p
 }
 
-// emit queues an event; p.mu is held. It never blocks.
+// emit appends an event to the unbounded queue that pump drains, so it
+// returns at once; p.mu is held.
 func (p *Player) emit(ev audio.Event) {
 	p.queue = append(p.queue, ev)
 	p.cond.Broadcast()
