@@ -125,8 +125,18 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 	return s, nil
 }
 
-// openKind opens the built-in decoder for k.
-func openKind(k kind, in *input) (audio.Stream, error) {
+// openKind opens the built-in decoder for k and turns a panic in
+// third-party decoder code into an error wrapping ErrCorrupt.
+func openKind(k kind, in *input) (s audio.Stream, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%w: decoder panic while opening %s: %v", ErrCorrupt, k, r)
+		}
+	}()
+	return openBuiltin(k, in)
+}
+
+func openBuiltin(k kind, in *input) (audio.Stream, error) {
 	var c codec
 	var err error
 	skip, length := int64(0), int64(-1)

@@ -143,8 +143,8 @@ func TestFFmpegFallback(t *testing.T) {
 			middle := got[2*48000 : 2*2*48000]
 			v := sineSNR(middle, 2, 48000, 440)
 			t.Logf("%s: %d frames, tone SNR %.1f dB", format, frames, v)
-			if v < 40 {
-				t.Errorf("SNR of the 440 Hz tone = %.1f dB, want at least 40", v)
+			if v < 30 {
+				t.Errorf("SNR of the 440 Hz tone = %.1f dB, want at least 30", v)
 			}
 		})
 	}

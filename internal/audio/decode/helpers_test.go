@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/testutil/fixtures"
 )
 
 // toolPackages names the Debian package that provides each tool the tests
@@ -60,46 +61,24 @@ type fixture struct {
 // frames returns the length of the PCM the fixture was encoded from.
 func (f fixture) frames() int64 { return int64(math.Round(f.seconds * float64(f.rate))) }
 
-// make writes the fixture into dir and returns its path.
+// make writes the fixture into dir with the shared fixture generator and
+// returns its path.
 func (f fixture) make(t testing.TB, dir string) string {
 	t.Helper()
-	if f.channels == 0 {
-		f.channels = 2
+	name := fmt.Sprintf("tone-%s-%d-%d-%g%s", f.format, f.rate, f.channels, f.seconds,
+		fixtures.Extension(f.format))
+	spec := fixtures.Spec{
+		Path:       name,
+		Format:     f.format,
+		Seconds:    f.seconds,
+		Frequency:  f.freq,
+		SampleRate: f.rate,
+		Channels:   f.channels,
 	}
-	base := filepath.Join(dir, fmt.Sprintf("tone-%s-%d-%d", f.format, f.rate, f.channels))
-	wav := base + ".wav"
-	run(t, "sox", "-n", "-r", fmt.Sprint(f.rate), "-c", fmt.Sprint(f.channels), "-b", "16",
-		wav, "synth", fmt.Sprint(f.seconds), "sine", fmt.Sprint(f.freq), "vol", "0.5")
-	switch f.format {
-	case "wav":
-		return wav
-	case "flac":
-		out := base + ".flac"
-		run(t, "flac", "--silent", "-f", "-o", out, wav)
-		return out
-	case "mp3":
-		out := base + ".mp3"
-		run(t, "lame", "--quiet", "-V2", wav, out)
-		return out
-	case "ogg":
-		out := base + ".ogg"
-		run(t, "oggenc", "--quiet", "-q", "5", "-o", out, wav)
-		return out
-	case "opus":
-		out := base + ".opus"
-		run(t, "opusenc", "--quiet", wav, out)
-		return out
-	case "m4a-aac", "m4a-alac":
-		out := base + "-" + f.format + ".m4a"
-		codec := "aac"
-		if f.format == "m4a-alac" {
-			codec = "alac"
-		}
-		run(t, "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", wav, "-c:a", codec, out)
-		return out
+	if err := fixtures.Generate(context.Background(), dir, []fixtures.Spec{spec}); err != nil {
+		t.Fatalf("generating %s fixture: %v", f.format, err)
 	}
-	t.Fatalf("unknown fixture format %q", f.format)
-	return ""
+	return filepath.Join(dir, name)
 }
 
 // fileSource returns a seekable source for path.
