@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/audio/audiotest"
 	"github.com/tonearm/tonearm/internal/core/events"
 )
 
@@ -488,5 +489,26 @@ func TestStaleEndOfStreamIgnored(t *testing.T) {
 	e.core.mu.Unlock()
 	if e.state() != Playing || e.currentTLID() != 2 {
 		t.Errorf("state %s current %d after a stale end of stream, want playing 2", e.state(), e.currentTLID())
+	}
+}
+
+func TestRealClockPlaysQueue(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Player.Close()
+		o.Player = audiotest.New(audiotest.Options{
+			TrackLength:   func(string) time.Duration { return 150 * time.Millisecond },
+			AboutToFinish: 50 * time.Millisecond,
+		})
+	})
+	defer e.core.opts.Player.Close()
+	e.add("1", "2", "3")
+	e.play(nil)
+	e.expect("playback_state_changed", "track_playback_started")
+	for range 2 {
+		e.expect("track_playback_ended", "playback_state_changed", "track_playback_started")
+	}
+	e.expect("playback_state_changed", "track_playback_ended")
+	if n, _ := e.core.History().GetLength(e.ctx); n != 3 {
+		t.Errorf("history length = %d, want 3", n)
 	}
 }

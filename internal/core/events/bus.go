@@ -125,7 +125,11 @@ func (b *Bus) Len() int {
 // the event's area or its events:* scope. Playback, tracklist, options and
 // mixer events need playback:read; playlist and library events need
 // library:read; extension events need events:ext or events:ext.<name>.
+// events:* allows every event.
 func Allowed(scopes scope.Set, e Event) bool {
+	if scopes.Has(scope.EventsAll) {
+		return true
+	}
 	switch e.Area() {
 	case AreaPlayback:
 		return scopes.Has(scope.PlaybackRead) || scopes.Has(scope.EventsPlayback)

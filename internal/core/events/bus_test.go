@@ -106,6 +106,7 @@ func TestBusScopeFilter(t *testing.T) {
 		{[]scope.Scope{scope.EventsExt}, func(n string) bool { return n == "ext.scrobbler.scrobbled" }},
 		{[]scope.Scope{"events:ext.scrobbler"}, func(n string) bool { return n == "ext.scrobbler.scrobbled" }},
 		{[]scope.Scope{"events:ext.other"}, func(string) bool { return false }},
+		{[]scope.Scope{scope.EventsAll}, func(string) bool { return true }},
 	}
 	for _, tc := range cases {
 		bus := NewBus(Options{QueueSize: 64})

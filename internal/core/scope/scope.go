@@ -50,6 +50,8 @@ const (
 	// EventsExt grants the events every extension publishes. A scope
 	// "events:ext.<name>" grants those of one extension.
 	EventsExt Scope = "events:ext"
+	// EventsAll grants every event, core and extension.
+	EventsAll Scope = "events:*"
 )
 
 // maxNameLength bounds an extension name inside a scope or event name.
@@ -62,7 +64,7 @@ func All() []Scope {
 		LibraryRead, PlaybackRead, TracklistAdd, PlaybackControl,
 		TracklistWrite, PlaylistsWrite, LibraryUpdate, Admin,
 		EventsPlayback, EventsTracklist, EventsOptions, EventsMixer,
-		EventsPlaylists, EventsLibrary, EventsExt,
+		EventsPlaylists, EventsLibrary, EventsExt, EventsAll,
 	}
 }
 
