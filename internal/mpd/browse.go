@@ -98,13 +98,18 @@ func isStreamURL(s string) bool { return strings.Contains(s, "://") }
 // listallinfo.
 type dirTree struct {
 	dirs  map[string]*dirTree
-	songs []*models.Track
+	songs []treeSong
 }
 
-func buildTree(tracks []models.Track, base string) *dirTree {
+type treeSong struct {
+	track *models.Track
+	path  string
+}
+
+func buildTree(tracks []models.Track, paths []string, base string) *dirTree {
 	root := &dirTree{dirs: map[string]*dirTree{}}
 	for i := range tracks {
-		p := uriToPath(tracks[i].URI)
+		p := paths[i]
 		rel := strings.TrimPrefix(strings.TrimPrefix(p, base), "/")
 		n := root
 		parts := strings.Split(rel, "/")
@@ -116,14 +121,14 @@ func buildTree(tracks []models.Track, base string) *dirTree {
 			}
 			n = child
 		}
-		n.songs = append(n.songs, &tracks[i])
+		n.songs = append(n.songs, treeSong{&tracks[i], p})
 	}
 	return root
 }
 
 // walk visits the songs of a folder, then each sub-folder and its
 // content, the order of MPD 0.23's database walk.
-func (t *dirTree) walk(prefix string, onDir func(string), onSong func(*models.Track)) {
+func (t *dirTree) walk(prefix string, onDir func(string), onSong func(treeSong)) {
 	for _, s := range t.songs {
 		onSong(s)
 	}
@@ -147,11 +152,11 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 			return err
 		}
 	}
-	tracks, err := c.findTracks(ctx, nil)
+	tracks, paths, err := c.findTracksWithPaths(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tracks = filterBelow(tracks, base)
+	tracks, paths = filterBelow(tracks, paths, base)
 	if len(tracks) == 0 && base != "" {
 		return protocol.Errorf(protocol.AckNoExist, "No such directory")
 	}
@@ -166,28 +171,30 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 		// MPD 0.23 starts with the folder asked for.
 		onDir(base)
 	}
-	tree := buildTree(tracks, base)
-	tree.walk(base, onDir, func(t *models.Track) {
+	tree := buildTree(tracks, paths, base)
+	tree.walk(base, onDir, func(s treeSong) {
 		if info {
-			c.writeSong(t)
+			c.writeSongAt(s.track, s.path)
 		} else {
-			c.w.Pair("file", uriToPath(t.URI))
+			c.w.Pair("file", s.path)
 		}
 	})
 	return nil
 }
 
-func filterBelow(tracks []models.Track, base string) []models.Track {
+func filterBelow(tracks []models.Track, paths []string, base string) ([]models.Track, []string) {
 	if base == "" {
-		return tracks
+		return tracks, paths
 	}
 	var out []models.Track
-	for _, t := range tracks {
-		if protocol.IsBelow(uriToPath(t.URI), base) {
-			out = append(out, t)
+	var outPaths []string
+	for i := range tracks {
+		if protocol.IsBelow(paths[i], base) {
+			out = append(out, tracks[i])
+			outPaths = append(outPaths, paths[i])
 		}
 	}
-	return out
+	return out, outPaths
 }
 
 func cmdListAll(ctx context.Context, c *conn, args []string) error {

@@ -36,9 +36,10 @@ type conn struct {
 	core Core
 	w    *protocol.Writer
 
-	// readerArmed is set when the reader already reads the next line, so
-	// the main loop must not send it a deadline.
-	readerArmed bool
+	br *bufio.Reader
+	// inflight delivers the line that a background read started by idle
+	// returns; nil when no such read runs.
+	inflight chan readResult
 
 	lastCover   *coverCache
 	tags        tagMask
@@ -89,47 +90,32 @@ func (c *conn) serve(ctx context.Context) {
 	c.setPermissions(ctx, c.perm)
 	defer func() { c.cancelEvents() }()
 
+	// Closing the socket when ctx ends unblocks a pending read.
+	stop := context.AfterFunc(ctx, func() { c.nc.Close() })
+	defer stop()
+
 	if err := c.send([]byte("OK MPD " + Version + "\n")); err != nil {
 		return
 	}
-	lines := make(chan readResult)
-	resume := make(chan time.Time)
-	go c.readLoop(ctx, lines, resume)
-
+	c.br = bufio.NewReaderSize(c.nc, c.s.cfg.MaxLineLength+1)
 	first := true
-	deadline := time.Now().Add(c.s.cfg.IdleTimeout)
 	for {
-		if c.readerArmed {
-			c.readerArmed = false
-		} else {
-			select {
-			case resume <- deadline:
-			case <-ctx.Done():
-				return
-			}
-		}
-		var r readResult
-		select {
-		case r = <-lines:
-		case <-ctx.Done():
+		line, err := c.readLine(ctx)
+		if err != nil {
+			c.logReadError(err)
 			return
 		}
-		if r.err != nil {
-			c.logReadError(r.err)
-			return
-		}
-		if first && !startsWithLowercase(r.line) {
+		if first && !startsWithLowercase(line) {
 			c.log.Warn("MPD client rejected: first line is not a command, maybe an HTTP request")
 			return
 		}
 		first = false
-		if err := c.handleLine(ctx, r.line, lines, resume); err != nil {
+		if err := c.handleLine(ctx, line); err != nil {
 			if !errors.Is(err, errClose) {
 				c.log.Debug("MPD connection ended", "err", err)
 			}
 			return
 		}
-		deadline = time.Now().Add(c.s.cfg.IdleTimeout)
 	}
 }
 
@@ -140,7 +126,7 @@ func startsWithLowercase(line string) bool {
 func (c *conn) logReadError(err error) {
 	var ne net.Error
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, context.Canceled):
 	case errors.As(err, &ne) && ne.Timeout():
 		c.log.Info("MPD client timed out", "timeout", c.s.cfg.IdleTimeout)
 	case errors.Is(err, bufio.ErrBufferFull):
@@ -150,49 +136,61 @@ func (c *conn) logReadError(err error) {
 	}
 }
 
-// readLoop reads one line at a time, each after the main loop sends the
-// read deadline for it, so the deadline follows the connection state.
-func (c *conn) readLoop(ctx context.Context, lines chan<- readResult, resume <-chan time.Time) {
-	br := bufio.NewReaderSize(c.nc, c.s.cfg.MaxLineLength+1)
-	for {
-		var deadline time.Time
+// readLine returns the next line without its line end, waiting at most
+// IdleTimeout. A read that idle started in the background is finished
+// first.
+func (c *conn) readLine(ctx context.Context) (string, error) {
+	if c.inflight != nil {
 		select {
-		case deadline = <-resume:
+		case r := <-c.inflight:
+			c.inflight = nil
+			return r.line, r.err
 		case <-ctx.Done():
-			return
-		}
-		c.nc.SetReadDeadline(deadline)
-		line, err := br.ReadSlice('\n')
-		r := readResult{err: err}
-		if err == nil {
-			line = bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'})
-			r.line = string(line)
-		}
-		select {
-		case lines <- r:
-		case <-ctx.Done():
-			return
-		}
-		if err != nil {
-			return
+			return "", ctx.Err()
 		}
 	}
+	c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	return c.readRaw()
+}
+
+func (c *conn) readRaw() (string, error) {
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return "", err
+	}
+	line = bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'})
+	return string(line), nil
+}
+
+// startBackgroundRead reads the next line without a deadline in a
+// goroutine, for idle, which must wait for a line and events at once.
+func (c *conn) startBackgroundRead() {
+	if c.inflight != nil {
+		return
+	}
+	ch := make(chan readResult, 1)
+	c.inflight = ch
+	c.nc.SetReadDeadline(time.Time{})
+	go func() {
+		line, err := c.readRaw()
+		ch <- readResult{line: line, err: err}
+	}()
 }
 
 // handleLine runs one command line, or a whole command list or idle wait
 // that starts with it, and sends the response.
-func (c *conn) handleLine(ctx context.Context, line string, lines <-chan readResult, resume chan<- time.Time) error {
+func (c *conn) handleLine(ctx context.Context, line string) error {
 	c.w.Reset()
 	name, args, err := protocol.Tokenize(line)
 	switch {
 	case err != nil:
 		c.w.Ack(err, 0, name)
 	case name == "command_list_begin" || name == "command_list_ok_begin":
-		if err := c.commandList(ctx, name == "command_list_ok_begin", lines, resume); err != nil {
+		if err := c.commandList(ctx, name == "command_list_ok_begin"); err != nil {
 			return err
 		}
 	case name == "idle":
-		return c.idle(ctx, args, lines, resume)
+		return c.idle(ctx, args)
 	case name == "noidle":
 		// A noidle outside idle, as after an idle that already returned,
 		// produces no output in MPD 0.23.
@@ -271,33 +269,23 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 // commandList reads the lines of a command list up to command_list_end,
 // then runs them. As MPD 0.23 does, a list larger than the limit closes the
 // connection.
-func (c *conn) commandList(ctx context.Context, ok bool, lines <-chan readResult, resume chan<- time.Time) error {
+func (c *conn) commandList(ctx context.Context, ok bool) error {
 	var list []string
 	size := 0
 	for {
-		select {
-		case resume <- time.Now().Add(c.s.cfg.IdleTimeout):
-		case <-ctx.Done():
-			return ctx.Err()
+		line, err := c.readLine(ctx)
+		if err != nil {
+			return err
 		}
-		var r readResult
-		select {
-		case r = <-lines:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if r.err != nil {
-			return r.err
-		}
-		if r.line == "command_list_end" {
+		if line == "command_list_end" {
 			break
 		}
-		size += len(r.line) + 1
+		size += len(line) + 1
 		if size > c.s.cfg.MaxCommandListSize {
 			c.log.Warn("MPD command list larger than the limit: closing the connection", "max", c.s.cfg.MaxCommandListSize)
 			return errClose
 		}
-		list = append(list, r.line)
+		list = append(list, line)
 	}
 	for i, line := range list {
 		name, args, err := protocol.Tokenize(line)

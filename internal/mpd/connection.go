@@ -2,7 +2,6 @@ package mpd
 
 import (
 	"context"
-	"strings"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
@@ -62,7 +61,7 @@ func cmdTagTypes(_ context.Context, c *conn, args []string) error {
 		if !ok {
 			return protocol.Errorf(protocol.AckArg, "Unknown tag type")
 		}
-		tags = append(tags, strings.ToLower(t))
+		tags = append(tags, t)
 	}
 	switch sub {
 	case "all":
@@ -70,7 +69,7 @@ func cmdTagTypes(_ context.Context, c *conn, args []string) error {
 	case "clear":
 		c.tags.off = map[string]bool{}
 		for _, t := range protocol.TagNames() {
-			c.tags.off[strings.ToLower(t)] = true
+			c.tags.off[t] = true
 		}
 	case "enable", "disable":
 		if len(tags) == 0 {

@@ -60,6 +60,13 @@ func coreQuery(f *protocol.Filter) (models.Query, bool) {
 
 // findTracks returns the library tracks that match f, sorted by path.
 func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Track, error) {
+	tracks, _, err := c.findTracksWithPaths(ctx, f)
+	return tracks, err
+}
+
+// findTracksWithPaths is findTracks that also returns each track's path,
+// computed once, because decoding a URI is the costly part of sorting.
+func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]models.Track, []string, error) {
 	q := models.Query{}
 	exact := false
 	if f != nil {
@@ -67,18 +74,31 @@ func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Tra
 	}
 	all, err := c.core.Search(ctx, q, exact)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The core may share the returned slice with other callers, so the
 	// matches go to a new one.
-	out := make([]models.Track, 0, len(all))
+	type match struct {
+		path  string
+		index int
+	}
+	matches := make([]match, 0, len(all))
 	for i := range all {
-		if f == nil || f.Match(filterSong(&all[i])) {
-			out = append(out, all[i])
+		p := uriToPath(all[i].URI)
+		if f == nil || f.Match(filterSongAt(&all[i], p)) {
+			matches = append(matches, match{p, i})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return uriToPath(out[i].URI) < uriToPath(out[j].URI) })
-	return out, nil
+	sorted := sort.SliceIsSorted(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
+	if !sorted {
+		sort.SliceStable(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
+	}
+	out := make([]models.Track, len(matches))
+	paths := make([]string, len(matches))
+	for i, m := range matches {
+		out[i], paths[i] = all[m.index], m.path
+	}
+	return out, paths, nil
 }
 
 // findArgs splits the trailing "sort TAG" and "window START:END" of find
@@ -149,7 +169,7 @@ func sortTracks(tracks []models.Track, tag string, descend bool) {
 		if tag == "Last-Modified" {
 			return strings.Repeat("0", 20-len(itoa(int(t.LastModified)))) + itoa(int(t.LastModified))
 		}
-		vs := protocol.TagValues(filterSong(t), tag)
+		vs := trackTagValues(t, tag)
 		if len(vs) == 0 {
 			return ""
 		}
@@ -257,7 +277,7 @@ func cmdCount(ctx context.Context, c *conn, args []string) error {
 	}
 	groups := map[string][]models.Track{}
 	for i := range tracks {
-		vs := protocol.TagValues(filterSong(&tracks[i]), group)
+		vs := trackTagValues(&tracks[i], group)
 		if len(vs) == 0 {
 			vs = []string{""}
 		}
@@ -327,31 +347,30 @@ func cmdList(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	tracks, err := c.findTracks(ctx, f)
+	tracks, paths, err := c.findTracksWithPaths(ctx, f)
 	if err != nil {
 		return err
 	}
-	c.writeGrouped(tracks, append(groups, tag))
+	c.writeGrouped(tracks, paths, append(groups, tag))
 	return nil
 }
 
 // writeGrouped writes the values of tags[len-1] grouped by the tags before
 // it: each group's value once, then the values within it. A song without
 // the tag counts as an empty value, which MPD 0.23 lists too.
-func (c *conn) writeGrouped(tracks []models.Track, tags []string) {
+func (c *conn) writeGrouped(tracks []models.Track, paths []string, tags []string) {
 	type node struct {
 		children map[string]*node
 	}
 	root := &node{children: map[string]*node{}}
 	for i := range tracks {
-		song := filterSong(&tracks[i])
 		level := []*node{root}
 		for _, tag := range tags {
 			var values []string
 			if tag == "file" {
-				values = []string{song.URI}
+				values = []string{paths[i]}
 			} else {
-				values = protocol.TagValues(song, tag)
+				values = trackTagValues(&tracks[i], tag)
 			}
 			if len(values) == 0 {
 				values = []string{""}

@@ -92,7 +92,7 @@ func (c *conn) writeChanged(m subsystemMask) {
 // idle waits until one of the requested subsystems changes or the client
 // sends noidle. Any other line closes the connection, as in MPD 0.23. No
 // read deadline applies while the client waits.
-func (c *conn) idle(ctx context.Context, args []string, lines <-chan readResult, resume chan<- time.Time) error {
+func (c *conn) idle(ctx context.Context, args []string) error {
 	if !c.perm.Has(PermRead) {
 		c.w.Ack(protocol.Errorf(protocol.AckPermission, "you don't have permission for \"idle\""), 0, "idle")
 		return c.flush()
@@ -113,11 +113,7 @@ func (c *conn) idle(ctx context.Context, args []string, lines <-chan readResult,
 		c.writeChanged(got)
 		return c.flush()
 	}
-	select {
-	case resume <- time.Time{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	c.startBackgroundRead()
 	for {
 		select {
 		case <-ctx.Done():
@@ -129,10 +125,13 @@ func (c *conn) idle(ctx context.Context, args []string, lines <-chan readResult,
 				if err := c.flush(); err != nil {
 					return err
 				}
-				c.rearmReader()
+				// The background read goes on for the next command, with
+				// the normal timeout again.
+				c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
 				return nil
 			}
-		case r := <-lines:
+		case r := <-c.inflight:
+			c.inflight = nil
 			if r.err != nil {
 				c.logReadError(r.err)
 				return errClose
@@ -146,14 +145,6 @@ func (c *conn) idle(ctx context.Context, args []string, lines <-chan readResult,
 			return c.flush()
 		}
 	}
-}
-
-// rearmReader records that the reader already reads the next line, which
-// happens when idle ends with an event rather than noidle, and gives that
-// read the normal timeout again.
-func (c *conn) rearmReader() {
-	c.readerArmed = true
-	c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
 }
 
 // register adds c to the connections that receive frontend events.

@@ -3,7 +3,6 @@ package mpd
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tonearm/tonearm/internal/models"
@@ -71,16 +70,15 @@ func songTags(t *models.Track) []tagValue {
 
 // writeSong writes the lines of one song as MPD 0.23 does for lsinfo, find
 // and playlistinfo, without Pos and Id.
-func (c *conn) writeSong(t *models.Track) {
-	c.w.Pair("file", uriToPath(t.URI))
+func (c *conn) writeSong(t *models.Track) { c.writeSongAt(t, uriToPath(t.URI)) }
+
+// writeSongAt is writeSong for a track whose path is known.
+func (c *conn) writeSongAt(t *models.Track, path string) {
+	c.w.Pair("file", path)
 	if t.LastModified > 0 {
 		c.w.Pair("Last-Modified", time.UnixMilli(t.LastModified).UTC().Format(time.RFC3339))
 	}
-	for _, tv := range songTags(t) {
-		if c.tags.enabled(tv.name) {
-			c.w.Pair(tv.name, tv.value)
-		}
-	}
+	c.writeTags(t)
 	if t.Length > 0 {
 		c.w.PairInt("Time", int64(math.Round(float64(t.Length)/1000)))
 		c.w.PairFloat("duration", float64(t.Length)/1000, 3)
@@ -108,8 +106,11 @@ func (c *conn) writeQueueSong(tl models.TlTrack, pos int) {
 }
 
 // filterSong returns what a filter expression looks at for a track.
-func filterSong(t *models.Track) *protocol.Song {
-	s := &protocol.Song{URI: uriToPath(t.URI), Tags: make(map[string][]string, 8)}
+func filterSong(t *models.Track) *protocol.Song { return filterSongAt(t, uriToPath(t.URI)) }
+
+// filterSongAt is filterSong for a track whose path is known.
+func filterSongAt(t *models.Track, path string) *protocol.Song {
+	s := &protocol.Song{URI: path, Tags: make(map[string][]string, 8)}
 	for _, tv := range songTags(t) {
 		s.Tags[tv.name] = append(s.Tags[tv.name], tv.value)
 	}
@@ -120,7 +121,113 @@ func filterSong(t *models.Track) *protocol.Song {
 	return s
 }
 
-// tagMask is the set of tags a client asked for with tagtypes.
+// trackTagValues returns the values of one tag of t with the fallbacks of
+// protocol.TagValues, without building the whole tag map.
+func trackTagValues(t *models.Track, tag string) []string {
+	names := func(as []models.Artist, sort bool) []string {
+		out := make([]string, 0, len(as))
+		for _, a := range as {
+			v := a.Name
+			if sort && a.SortName != "" {
+				v = a.SortName
+			}
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	one := func(v string) []string {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	var albumArtists []models.Artist
+	album := ""
+	if t.Album != nil {
+		albumArtists, album = t.Album.Artists, t.Album.Name
+	}
+	switch tag {
+	case "Artist":
+		return names(t.Artists, false)
+	case "ArtistSort":
+		return names(t.Artists, true)
+	case "AlbumArtist", "AlbumArtistSort":
+		if len(albumArtists) == 0 {
+			return names(t.Artists, tag == "AlbumArtistSort")
+		}
+		return names(albumArtists, tag == "AlbumArtistSort")
+	case "Album", "AlbumSort":
+		return one(album)
+	case "Title":
+		return one(t.Name)
+	case "Genre":
+		return one(t.Genre)
+	case "Date":
+		return one(t.Date)
+	case "Composer", "ComposerSort":
+		return names(t.Composers, false)
+	case "Performer":
+		return names(t.Performers, false)
+	}
+	return protocol.TagValues(filterSong(t), tag)
+}
+
+// writeTags writes the tags of t that the client enabled, without building
+// the tag list that songTags returns.
+func (c *conn) writeTags(t *models.Track) {
+	pair := func(name, value string) {
+		if value != "" && c.tags.enabled(name) {
+			c.w.Pair(name, value)
+		}
+	}
+	for _, a := range t.Artists {
+		pair("Artist", a.Name)
+	}
+	for _, a := range t.Artists {
+		pair("ArtistSort", a.SortName)
+	}
+	if t.Album != nil {
+		for _, a := range t.Album.Artists {
+			pair("AlbumArtist", a.Name)
+		}
+		for _, a := range t.Album.Artists {
+			pair("AlbumArtistSort", a.SortName)
+		}
+	}
+	pair("Title", t.Name)
+	if t.Album != nil {
+		pair("Album", t.Album.Name)
+	}
+	if t.TrackNo > 0 && c.tags.enabled("Track") {
+		c.w.PairInt("Track", int64(t.TrackNo))
+	}
+	pair("Date", t.Date)
+	pair("Genre", t.Genre)
+	for _, a := range t.Composers {
+		pair("Composer", a.Name)
+	}
+	for _, a := range t.Performers {
+		pair("Performer", a.Name)
+	}
+	if t.DiscNo > 0 && c.tags.enabled("Disc") {
+		c.w.PairInt("Disc", int64(t.DiscNo))
+	}
+	for _, a := range t.Artists {
+		pair("MUSICBRAINZ_ARTISTID", a.MusicBrainzID)
+	}
+	if t.Album != nil {
+		pair("MUSICBRAINZ_ALBUMID", t.Album.MusicBrainzID)
+		for _, a := range t.Album.Artists {
+			pair("MUSICBRAINZ_ALBUMARTISTID", a.MusicBrainzID)
+		}
+	}
+	pair("MUSICBRAINZ_TRACKID", t.MusicBrainzID)
+}
+
+// tagMask is the set of tags a client turned off with tagtypes, keyed by
+// canonical tag name.
 type tagMask struct {
 	off map[string]bool
 }
@@ -128,5 +235,5 @@ type tagMask struct {
 func allTags() tagMask { return tagMask{} }
 
 func (m tagMask) enabled(tag string) bool {
-	return !m.off[strings.ToLower(tag)]
+	return m.off == nil || !m.off[tag]
 }

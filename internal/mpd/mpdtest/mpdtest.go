@@ -167,6 +167,7 @@ sticker_file "%s/sticker.sql"
 bind_to_address "127.0.0.1"
 port "%d"
 auto_update "no"
+max_connections "1000"
 audio_output {
 	type "null"
 	name "null"
@@ -284,3 +285,6 @@ func StartWithCore(cfg mpd.Config, coreFor func(mpd.Principal) mpd.Core, socketD
 	}()
 	return f, nil
 }
+
+// PID returns the process id of mpd.
+func (m *RealMPD) PID() int { return m.cmd.Process.Pid }

@@ -1,0 +1,51 @@
+package mpd_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tonearm/tonearm/internal/models"
+	"github.com/tonearm/tonearm/internal/mpd"
+	"github.com/tonearm/tonearm/internal/mpd/memcore"
+	"github.com/tonearm/tonearm/internal/mpd/mpdtest"
+)
+
+// benchLibrary returns n tracks in 100 albums of 10 artists, with the
+// shape of the generated benchmark library.
+func benchLibrary(n int) []models.Track {
+	tracks := make([]models.Track, n)
+	for i := range tracks {
+		artist := models.Artist{Name: fmt.Sprintf("Artist %d", i%10)}
+		album := &models.Album{Name: fmt.Sprintf("Album %d", i%100), Artists: []models.Artist{artist}}
+		tracks[i] = models.Track{
+			URI:     fmt.Sprintf("local:track:Artist%%20%d/Album%%20%d/%02d%%20Song%%20%d.flac", i%10, i%100, i%20, i),
+			Name:    fmt.Sprintf("Song %d", i),
+			Artists: []models.Artist{artist}, Album: album, TrackNo: i%20 + 1,
+			Genre: "Rock", Date: "2001", Length: 180000, LastModified: 1700000000000,
+		}
+	}
+	return tracks
+}
+
+func benchServer(b *testing.B, n int) *client {
+	fe, err := mpdtest.Start(mpd.Config{DataDir: b.TempDir(), MaxOutputBuffer: 64 << 20}, benchLibrary(n), shortTempDir(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fe.Stop() })
+	_ = memcore.New
+	return dial(b, "tcp", fe.Addr)
+}
+
+func benchCommand(b *testing.B, command string) {
+	c := benchServer(b, 10000)
+	b.ResetTimer()
+	for b.Loop() {
+		c.cmd(command)
+	}
+}
+
+func BenchmarkStatus(b *testing.B)      { benchCommand(b, "status") }
+func BenchmarkSearchAny(b *testing.B)   { benchCommand(b, `search any "song 99"`) }
+func BenchmarkListAllInfo(b *testing.B) { benchCommand(b, "listallinfo") }
+func BenchmarkListGrouped(b *testing.B) { benchCommand(b, "list album group albumartist") }
