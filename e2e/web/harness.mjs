@@ -46,8 +46,11 @@ export function music() {
   return musicDir;
 }
 
+// rootArgs lets the server run as root, which CI machines are.
+const rootArgs = process.getuid && process.getuid() === 0 ? ['--allow-root'] : [];
+
 export function tonearm(config, args, input) {
-  return execFileSync(binary(), ['--config', config, ...args], {
+  return execFileSync(binary(), [...rootArgs, '--config', config, ...args], {
     input, encoding: 'utf8', env: { ...process.env, HOME: config.replace(/\/tonearm\.conf$/, '') },
   });
 }
@@ -73,7 +76,7 @@ export async function startServer({ users = [], extra = '' } = {}) {
   for (const { name, password } of users) {
     tonearm(config, ['user', 'add', name], `${password}\n`);
   }
-  const child = spawn(binary(), ['--config', config], {
+  const child = spawn(binary(), [...rootArgs, '--config', config], {
     stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, HOME: dir },
   });
   const url = `http://127.0.0.1:${httpPort}`;

@@ -128,6 +128,9 @@ func (r *runner) run(ctx context.Context) int {
 		err = r.runSecretRemove()
 	case "secret hash":
 		err = r.runSecretHash()
+	case "user add", "user list", "user rm", "user passwd",
+		"token create", "token list", "token revoke":
+		err = r.runAccounts(ctx)
 	default:
 		err = fmt.Errorf("unknown command %q", r.inv.command)
 	}

@@ -24,6 +24,7 @@ type invocation struct {
 	quiet       bool
 	allowRoot   bool
 	force       bool
+	scopes      string
 }
 
 // command describes one subcommand for parsing and help.
@@ -35,6 +36,8 @@ type command struct {
 	// nargs is the number of positional arguments.
 	nargs int
 	force bool
+	// scope adds the --scope option.
+	scope bool
 }
 
 func commands() []command {
@@ -63,6 +66,21 @@ func commands() []command {
 			"of the stored secrets, never their values."},
 		{name: "secret rm", summary: "remove a stored secret", usage: "tonearm [OPTIONS] secret rm NAME", nargs: 1, help: "Removes " +
 			"the secret NAME from the store."},
+		{name: "user add", summary: "create an account for the web interface and API", usage: "tonearm [OPTIONS] user add NAME [--scope S,S...]", nargs: 1, scope: true,
+			help: "Creates the account NAME. The password is read from the terminal without echo, or " +
+				"from standard input; never from the command line. Without --scope the account holds every scope."},
+		{name: "user list", summary: "list the accounts", usage: "tonearm [OPTIONS] user list", help: "Prints each account with its scopes."},
+		{name: "user rm", summary: "remove an account, its sessions and tokens", usage: "tonearm [OPTIONS] user rm NAME", nargs: 1,
+			help: "Removes the account NAME with its sessions and API tokens."},
+		{name: "user passwd", summary: "change an account's password", usage: "tonearm [OPTIONS] user passwd NAME", nargs: 1,
+			help: "Sets a new password for NAME, read like user add, and ends every session of NAME."},
+		{name: "token create", summary: "create an API token and print it once", usage: "tonearm [OPTIONS] token create NAME --scope S,S...", nargs: 1, scope: true,
+			help: "Creates the API token NAME with the given scopes and prints it once; only its digest is stored. " +
+				"Apps send it as 'Authorization: Bearer TOKEN'. Scopes: library:read, playback:read, tracklist:add, " +
+				"playback:control, tracklist:write, playlists:write, library:update, admin."},
+		{name: "token list", summary: "list the API tokens", usage: "tonearm [OPTIONS] token list", help: "Prints each token's name, owner, scopes and last use, never the token."},
+		{name: "token revoke", summary: "revoke an API token at once", usage: "tonearm [OPTIONS] token revoke NAME", nargs: 1,
+			help: "Deletes the token NAME; requests that carry it are refused from then on."},
 		{name: "secret hash", summary: "print the argon2id hash of a password", usage: "tonearm [OPTIONS] secret hash", help: "Reads a password " +
 			"like secret set and prints its argon2id hash, for [mpd] passwords = HASH@read,add."},
 	}
@@ -157,6 +175,9 @@ func parseArgs(args []string, stdout, stderr io.Writer) (*invocation, error) {
 	if cmd.force {
 		cfs.BoolVar(&inv.force, "force", false, "")
 	}
+	if cmd.scope {
+		cfs.StringVar(&inv.scopes, "scope", "", "")
+	}
 	// flag stops at the first positional argument, so parse in rounds to
 	// allow options after NAME too.
 	for {
@@ -197,6 +218,10 @@ func findCommand(rest []string) (command, []string, error) {
 		return command{}, nil, errors.New("local needs a subcommand: scan or clear")
 	case "secret":
 		return command{}, nil, errors.New("secret needs a subcommand: set, list, rm or hash")
+	case "user":
+		return command{}, nil, errors.New("user needs a subcommand: add, list, rm or passwd")
+	case "token":
+		return command{}, nil, errors.New("token needs a subcommand: create, list or revoke")
 	}
 	return command{}, nil, fmt.Errorf("unknown command %q", strings.Join(rest, " "))
 }
@@ -207,6 +232,9 @@ func commandHelp(c command) string {
 	if c.force {
 		b.WriteString("  --force                  reads every file again, even when its size and\n" +
 			"                           modification time are unchanged\n")
+	}
+	if c.scope {
+		b.WriteString("  --scope S,S...           the scopes granted, comma-separated\n")
 	}
 	b.WriteString(globalHelp)
 	return b.String()

@@ -103,6 +103,7 @@ allow_unauthenticated = false
 tls_cert =
 tls_key =
 acme_domain =
+tls = false
 session_max_age = 2592000
 
 [stream]

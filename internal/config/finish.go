@@ -98,8 +98,8 @@ func (l *loader) finishHTTP(cfg *Config) {
 		return
 	}
 	if !h.CSRFProtection {
-		l.warn("http/csrf", "[http] csrf_protection = false: any web page the user visits "+
-			"can control Tonearm; set it back to true")
+		l.warn("http/csrf", "[http] csrf_protection = false is ignored: Tonearm always checks "+
+			"the origin of state-changing requests; remove the key")
 	}
 	if !IsLoopback(h.Hostname) && h.AllowUnauthenticated {
 		l.warn("http/open", fmt.Sprintf("[http] listens on %s with allow_unauthenticated = true: "+

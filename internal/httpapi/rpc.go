@@ -114,9 +114,10 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("WebSocket opened", "principal", p.String(), "remote", r.RemoteAddr)
 
 	if s.opts.Subscribe != nil {
-		sub := s.opts.Subscribe(p)
-		defer sub.Close()
-		go s.pushEvents(ctx, cancel, conn, sub)
+		if sub := s.opts.Subscribe(p); sub != nil {
+			defer sub.Close()
+			go s.pushEvents(ctx, cancel, conn, sub)
+		}
 	}
 	for {
 		_, msg, err := conn.Read(ctx)

@@ -1,0 +1,290 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/tonearm/tonearm/internal/app"
+	"github.com/tonearm/tonearm/internal/audio/output"
+	"github.com/tonearm/tonearm/internal/audit"
+	"github.com/tonearm/tonearm/internal/auth"
+	"github.com/tonearm/tonearm/internal/config"
+	"github.com/tonearm/tonearm/internal/core"
+	"github.com/tonearm/tonearm/internal/core/events"
+	"github.com/tonearm/tonearm/internal/core/scope"
+	"github.com/tonearm/tonearm/internal/httpapi"
+	"github.com/tonearm/tonearm/internal/jsonrpc"
+	"github.com/tonearm/tonearm/internal/mpd"
+	"github.com/tonearm/tonearm/internal/webui"
+)
+
+// mpdFrontend runs the MPD server and the adapter that keeps its track
+// cache in step with library updates.
+type mpdFrontend struct {
+	srv     *mpd.Server
+	adapter *mpd.CoreAdapter
+	ls      []mpd.Listener
+	log     *slog.Logger
+}
+
+func (m *mpdFrontend) Name() string { return "mpd" }
+
+func (m *mpdFrontend) Start(context.Context) error {
+	ls, err := m.srv.Listeners()
+	if err != nil {
+		return err
+	}
+	m.ls = ls
+	return nil
+}
+
+func (m *mpdFrontend) Run(ctx context.Context) error {
+	go func() {
+		if err := m.adapter.Run(ctx); err != nil && ctx.Err() == nil {
+			m.log.Warn("MPD track cache stopped following library updates", "err", err)
+		}
+	}()
+	return m.srv.Serve(ctx, m.ls...)
+}
+
+func (m *mpdFrontend) Stop(context.Context) error { return nil }
+
+func permissions(list []string) (*mpd.Permission, error) {
+	p, err := mpd.ParsePermissions(strings.Join(list, ","))
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger) (app.Component, error) {
+	mlog := log.With("component", "mpd")
+	mc := mpd.Config{
+		Address:              cfg.MPD.TCPAddress(),
+		AllowUnauthenticated: cfg.MPD.AllowUnauthenticated,
+		MaxLineLength:        cfg.MPD.MaxLineLength,
+		MaxCommandListSize:   cfg.MPD.MaxCommandListSize,
+		MaxOutputBuffer:      cfg.MPD.MaxOutputBufferSize,
+		MaxConnections:       cfg.MPD.MaxConnections,
+		IdleTimeout:          cfg.MPD.ConnectionTimeout,
+		DataDir:              filepath.Join(cfg.Core.DataDir, "mpd"),
+		MusicDir:             cfg.Local.MediaDir,
+	}
+	if paths := cfg.MPD.SocketPaths(); len(paths) > 0 {
+		mc.SocketPath = paths[0]
+	}
+	for _, cred := range cfg.MPD.Credentials() {
+		perm, err := mpd.ParsePermissions(strings.Join(cred.Permissions, ","))
+		if err != nil {
+			return nil, fmt.Errorf("[mpd] passwords: %w", err)
+		}
+		mc.Passwords = append(mc.Passwords, mpd.Password{Secret: cred.Secret.Value(), Permissions: perm})
+	}
+	var err error
+	if mc.DefaultPermissions, err = permissions(cfg.MPD.DefaultPermissions); err != nil {
+		return nil, fmt.Errorf("[mpd] default_permissions: %w", err)
+	}
+	if len(cfg.MPD.LocalPermissions) > 0 {
+		if mc.LocalPermissions, err = permissions(cfg.MPD.LocalPermissions); err != nil {
+			return nil, fmt.Errorf("[mpd] local_permissions: %w", err)
+		}
+	}
+	if cfg.MPD.TLSPort != 0 {
+		tlsCfg, err := loadTLS(cfg, mlog)
+		if err != nil {
+			return nil, err
+		}
+		mc.TLSAddress, mc.TLS = cfg.MPD.TLSAddress(), tlsCfg
+	}
+	opts := mpd.CoreOptions{Log: mlog}
+	if parts.local != nil {
+		lib := parts.local
+		opts.CoverArt = func(ctx context.Context, uri string) ([]byte, string, error) {
+			data, _, mime, err := lib.Cover(ctx, uri, 0, 0)
+			return data, mime, err
+		}
+	}
+	adapter := mpd.NewCoreAdapter(c, opts)
+	srv, err := mpd.New(mc, adapter.CoreFor, mlog)
+	if err != nil {
+		return nil, err
+	}
+	return &mpdFrontend{srv: srv, adapter: adapter, log: mlog}, nil
+}
+
+// loadTLS returns the TLS configuration shared by HTTPS and the MPD TLS
+// listener, logging the certificate's fingerprint so users can pin it.
+func loadTLS(cfg *config.Config, log *slog.Logger) (*tls.Config, error) {
+	hosts := append([]string{cfg.HTTP.Hostname}, cfg.HTTP.AllowedHosts...)
+	tlsCfg, fingerprint, err := httpapi.LoadTLS(httpapi.TLSOptions{
+		CertFile: cfg.HTTP.TLSCert, KeyFile: cfg.HTTP.TLSKey, ACMEDomain: cfg.HTTP.ACMEDomain,
+		Dir: filepath.Join(cfg.Core.DataDir, "tls"), Hosts: hosts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fingerprint != "" {
+		log.Info("TLS certificate loaded", "sha256", fingerprint)
+	}
+	return tlsCfg, nil
+}
+
+// httpFrontend serves the JSON-RPC API, the web interface and the stream.
+type httpFrontend struct {
+	cfg   *config.Config
+	srv   *http.Server
+	store *auth.Store
+	audit *audit.Log
+	tls   *tls.Config
+	ln    net.Listener
+	log   *slog.Logger
+	once  sync.Once
+}
+
+func (h *httpFrontend) Name() string { return "http" }
+
+func (h *httpFrontend) Start(ctx context.Context) error {
+	loopback := config.IsLoopback(h.cfg.HTTP.Hostname)
+	if !loopback && !h.cfg.HTTP.AllowUnauthenticated {
+		has, err := h.store.HasUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return fmt.Errorf("[http] hostname = %s listens beyond loopback and no account exists: "+
+				"run `tonearm user add NAME` first, or set [http] allow_unauthenticated = true", h.cfg.HTTP.Hostname)
+		}
+	}
+	if !loopback && h.tls == nil {
+		h.log.Warn("HTTP listens beyond loopback without TLS: passwords and sessions cross the network in the clear; set [http] tls = true or tls_cert",
+			"hostname", h.cfg.HTTP.Hostname)
+	}
+	ln, err := net.Listen("tcp", h.cfg.HTTP.TCPAddress())
+	if err != nil {
+		return fmt.Errorf("http: listen on %s: %w", h.cfg.HTTP.TCPAddress(), err)
+	}
+	if h.tls != nil {
+		ln = tls.NewListener(ln, h.tls)
+	}
+	h.ln = ln
+	h.log.Info("HTTP frontend listening", "address", ln.Addr().String(), "tls", h.tls != nil)
+	return nil
+}
+
+func (h *httpFrontend) Run(context.Context) error {
+	err := h.srv.Serve(h.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func (h *httpFrontend) Stop(ctx context.Context) error {
+	err := h.srv.Shutdown(ctx)
+	h.Close()
+	return err
+}
+
+// Close releases the account store and the audit log.
+func (h *httpFrontend) Close() error {
+	h.once.Do(func() {
+		h.store.Close()
+		h.audit.Close()
+	})
+	return nil
+}
+
+func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.Set, log *slog.Logger) (*httpFrontend, error) {
+	hlog := log.With("component", "http")
+	store, al, err := app.OpenAuth(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	h := &httpFrontend{cfg: cfg, store: store, audit: al, log: hlog}
+	fail := func(err error) (*httpFrontend, error) {
+		h.Close()
+		return nil, err
+	}
+	if cfg.HTTP.TLS || cfg.HTTP.TLSCert != "" || cfg.HTTP.ACMEDomain != "" {
+		if h.tls, err = loadTLS(cfg, hlog); err != nil {
+			return fail(err)
+		}
+	}
+	if !cfg.HTTP.CSRFProtection {
+		hlog.Warn("[http] csrf_protection = false is ignored: cross-site checks stay on")
+	}
+	dispatcher, err := httpapi.NewDispatcher(c, jsonrpc.Options{Logger: hlog})
+	if err != nil {
+		return fail(err)
+	}
+	var extra []httpapi.Route
+	if outputs.HTTP != nil {
+		for _, pattern := range []string{"GET /stream", "GET /stream.opus", "GET /stream.flac"} {
+			extra = append(extra, httpapi.Route{Pattern: pattern, Scope: scope.PlaybackRead, Handler: outputs.HTTP})
+		}
+	}
+	if parts.local != nil {
+		extra = append(extra, httpapi.Route{Pattern: "GET /local/{name}", Scope: scope.LibraryRead,
+			Handler: imageHandler(parts, hlog)})
+	}
+	api, err := httpapi.New(httpapi.Options{
+		Hostname: cfg.HTTP.Hostname, Loopback: config.IsLoopback(cfg.HTTP.Hostname),
+		AllowUnauthenticated: cfg.HTTP.AllowUnauthenticated, TLS: h.tls != nil,
+		AllowedOrigins: cfg.HTTP.AllowedOrigins, AllowedHosts: cfg.HTTP.AllowedHosts,
+		Version: app.Version, Dispatcher: dispatcher,
+		Subscribe: func(p scope.Principal) *events.Subscription {
+			sub, err := c.EventsFor(p).Subscribe(context.Background())
+			if err != nil {
+				hlog.Error("event subscription failed", "principal", p.String(), "err", err)
+				return nil
+			}
+			return sub
+		},
+		Auth: store, Audit: al, WebUI: webui.FS(),
+		AppsDir: filepath.Join(cfg.Core.DataDir, "http-apps"), DefaultApp: cfg.HTTP.DefaultApp,
+		Extra: extra, Status: status(parts), Logger: hlog,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	h.srv = httpapi.NewHTTPServer(api, hlog)
+	return h, nil
+}
+
+// imageHandler serves cover art as /local/<hash>.<ext>, the path
+// Mopidy-Local 3 uses.
+func imageHandler(parts *backends, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, mime, err := parts.local.Image(r.Context(), r.PathValue("name"))
+		if err != nil {
+			log.Debug("image not served", "name", r.PathValue("name"), "err", err)
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", mime)
+		w.Header().Set("Cache-Control", "private, max-age=86400")
+		w.Write(data)
+	})
+}
+
+// status reports the library for the settings page.
+func status(parts *backends) func(context.Context) map[string]any {
+	return func(ctx context.Context) map[string]any {
+		if parts.local == nil {
+			return nil
+		}
+		st, err := parts.local.Stats(ctx)
+		if err != nil {
+			return map[string]any{"library": map[string]any{"error": "library status unavailable"}}
+		}
+		return map[string]any{"library": map[string]any{"tracks": st.Tracks, "albums": st.Albums, "artists": st.Artists}}
+	}
+}
