@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Measures playback cost: the CPU share of one core and the peak resident
-# memory of Tonearm's player (internal/audio/player/cmd/playfile) playing
-# FLAC, MP3 and Opus to PulseAudio, and serving the HTTP stream to 10
-# listeners; then MPD playing the same files to the same PulseAudio server.
+# Measures playback cost as the CPU share of one core and the peak resident
+# memory. It runs Tonearm's player (internal/audio/player/cmd/playfile) on
+# FLAC, MP3 and Opus files to PulseAudio and as an HTTP stream with 10
+# listeners, then MPD on the same files to the same PulseAudio server.
 # A private PulseAudio with a null sink runs in the work folder and is
 # stopped by its PID at the end; MPD listens on a free loopback port.
 #
@@ -90,7 +90,7 @@ for i in $(seq 5); do
 done
 start_ticks=$(cpu_ticks "$http_pid")
 start_ns=$(date +%s%N)
-sleep $((seconds - 2))
+sleep $((seconds * 2 / 3))
 end_ticks=$(cpu_ticks "$http_pid")
 end_ns=$(date +%s%N)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$http_pid/status")

@@ -121,8 +121,8 @@ func newPlayer(t *testing.T, outs ...output.Output) *player.Player {
 	return p
 }
 
-// playQueue plays paths back to back, answering each EventAboutToFinish
-// with the next path, and returns when the player reports the end of the
+// playQueue plays paths back to back, calling SetNext with the next path
+// on each EventAboutToFinish, and returns when the player reports the end of the
 // stream. It fails the test on EventError.
 func playQueue(t *testing.T, p *player.Player, paths ...string) []audio.Event {
 	t.Helper()

@@ -105,7 +105,7 @@ func TestHTTPStreamListeners(t *testing.T) {
 	go capture(t, ctx, srv.URL+"/stream.opus", "live.opus", opusDone)
 	go capture(t, ctx, srv.URL+"/stream.flac", "live.flac", flacDone)
 
-	// The slow listener asks for FLAC by Accept and never reads.
+	// The slow listener requests FLAC through Accept and never reads.
 	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
 		return c.Control(func(fd uintptr) {
 			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048)

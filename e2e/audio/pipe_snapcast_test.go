@@ -154,15 +154,16 @@ filter = *:notice
 		t.Errorf("snapclient played %v of a 3 s tone", d)
 	}
 	// Snapclient corrects its clock drift by dropping or repeating samples,
-	// which a whole-recording zero-crossing count sees as noise.
+	// and those add stray zero crossings to a whole-recording count.
 	if f := medianFrequency(sound); !within(f, 440, 3) {
 		t.Errorf("snapclient played %.1f Hz, want 440", f)
 	}
 }
 
 func TestSnapcastTCPReachesServer(t *testing.T) {
-	// A tcp source in server mode is a listening socket; this stands in for
-	// snapserver and checks the byte count and pace of the feed.
+	// A snapserver tcp source in server mode is a listening socket. This
+	// listener takes its place and checks the byte count and pace of the
+	// feed.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

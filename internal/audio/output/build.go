@@ -25,8 +25,8 @@ type Set struct {
 }
 
 // Build creates the outputs that specs describe. `auto` becomes a pulse
-// output when a PulseAudio server answers now and an HTTP stream otherwise;
-// a GStreamer alias is logged with the name it maps to.
+// output when a PulseAudio server accepts a connection now, and an HTTP
+// stream otherwise. A GStreamer alias is logged with the name it maps to.
 func Build(specs []Spec, opts Options) (*Set, error) {
 	log := opts.Logger
 	if log == nil {

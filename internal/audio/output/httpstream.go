@@ -81,9 +81,9 @@ const httpLead = 100 * time.Millisecond
 // HTTPStream is an output that serves the live PCM to HTTP listeners as
 // Ogg/Opus or FLAC, and the http.Handler that the HTTP frontend mounts at
 // /stream. Each format is encoded once for all of its listeners and only
-// while one listens. Every listener has a queue of QueueTime of audio; one
-// that falls further behind is dropped, so a slow listener never stalls the
-// player or the others.
+// while one listens. Every listener has a queue of QueueTime of audio. A
+// listener that falls further behind is dropped, so it never stalls the
+// player or the other listeners.
 //
 // The stream runs at real-time pace on its own clock. While the player is
 // paused or stopped, listeners receive nothing and stay connected.

@@ -101,8 +101,8 @@ func (p *Pulse) Name() string {
 	return string(KindPulse)
 }
 
-// PulseAvailable reports whether a PulseAudio server answers at server
-// (empty for the default, as in NewPulse).
+// PulseAvailable reports whether a PulseAudio server accepts a connection
+// at server (empty for the default, as in NewPulse).
 func PulseAvailable(server string) bool {
 	_, conn, err := pulseDial(server, nil)
 	if err != nil {
@@ -186,7 +186,7 @@ func pulseCookiePath() string {
 	return filepath.Join(os.Getenv("HOME"), ".config", "pulse", "cookie")
 }
 
-// Open implements Output. A server that does not answer is logged, and
+// Open implements Output. A server that cannot be reached is logged, and
 // the output keeps trying while it plays.
 func (p *Pulse) Open(_ context.Context, f audio.Format) error {
 	if err := checkFormat(f); err != nil {
@@ -404,8 +404,8 @@ func (p *Pulse) Flush() error {
 	return p.request(func(i uint32) proto.RequestArgs { return &proto.FlushPlaybackStream{StreamIndex: i} })
 }
 
-// Drain implements Output. It sends DRAIN_PLAYBACK_STREAM, which the
-// server answers once the buffer has played.
+// Drain implements Output. It sends DRAIN_PLAYBACK_STREAM, and the server
+// replies once the buffer has played.
 func (p *Pulse) Drain(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {

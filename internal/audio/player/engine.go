@@ -249,7 +249,7 @@ func (e *engine) checkAboutToFinish() {
 	}
 }
 
-// emitDue sends the pending events whose frame is heard now, and forgets
+// emitDue sends the pending events whose frame is heard now, and drops the
 // marks older than the one sounding.
 func (e *engine) emitDue() {
 	if len(e.pending) == 0 {

@@ -9,9 +9,9 @@
 // reopening the outputs. Sources at other rates are resampled.
 //
 // Position is the frame written to the outputs minus the largest delay an
-// output reports (PulseAudio's buffer and sink latency; the lead over the
-// clock for the paced outputs), so it follows what is heard, not what was
-// decoded. Track changes (EventStarted, EventEnded) are sent when the
+// output reports, so it follows what is heard, not what was decoded. For
+// PulseAudio the delay is the stream's buffer plus the sink latency, and for
+// the paced outputs it is their lead over the wall clock. Track changes (EventStarted, EventEnded) are sent when the
 // first or last frame is heard by that measure.
 package player
 
@@ -49,7 +49,8 @@ type Options struct {
 	Decode decode.Options
 	// Open opens sources. Default decode.Open.
 	Open OpenFunc
-	// Resample converts a stream's rate. Default linear interpolation.
+	// Resample converts a stream's rate. Default resample.New, a
+	// windowed-sinc filter.
 	Resample Resampler
 	// VolumeCurve maps volume to gain. Default mixer.CurveCubic.
 	VolumeCurve mixer.Curve
@@ -89,7 +90,7 @@ type Player struct {
 
 	mu        sync.Mutex
 	written   int64  // frames written to the outputs since New
-	marks     []mark // where sources start sounding, oldest first
+	marks     []mark // source starts by output frame, oldest first
 	playing   bool   // a source is loaded (playing or paused)
 	paused    bool
 	pausedPos time.Duration // Position while paused
@@ -117,7 +118,7 @@ func New(opts Options) (*Player, error) {
 		opts.Open = decode.Open
 	}
 	if opts.Resample == nil {
-		opts.Resample = newLinearResampler
+		opts.Resample = sincResampler
 	}
 	if opts.AboutToFinish <= 0 {
 		opts.AboutToFinish = 5 * time.Second
