@@ -1,0 +1,215 @@
+// Command libbench measures the local library: it writes a tagged test
+// library, scans it as `tonearm local scan` does and reports the time and
+// peak resident memory, and times searches over synthetic rows.
+// scripts/bench-library.sh runs it next to MPD.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/backend/local"
+	"github.com/tonearm/tonearm/internal/backend/local/store"
+	"github.com/tonearm/tonearm/internal/backend/local/tags"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
+	"github.com/tonearm/tonearm/internal/models"
+	"github.com/tonearm/tonearm/internal/safepath"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: libbench gen|scan|search [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(ctx, os.Args[2:])
+	case "scan":
+		err = scanCmd(ctx, os.Args[2:])
+	case "search":
+		err = searchCmd(ctx, os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown subcommand %q; use gen, scan or search", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "libbench:", err)
+		os.Exit(1)
+	}
+}
+
+func gen(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ExitOnError)
+	dir := fs.String("dir", "", "folder to write the library into")
+	n := fs.Int("n", 10000, "number of tracks")
+	seed := fs.Int64("seed", 1, "random seed for names")
+	fs.Parse(args)
+	if *dir == "" {
+		return fmt.Errorf("set -dir")
+	}
+	work, err := os.MkdirTemp("", "libbench-templates-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	g, err := testlib.NewGenerator(ctx, work)
+	if err != nil {
+		return err
+	}
+	return g.Library(ctx, *dir, *n, *seed)
+}
+
+// peakRSSKiB returns the process's peak resident set size in KiB.
+func peakRSSKiB() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return ru.Maxrss
+}
+
+func scanCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scan", flag.ExitOnError)
+	music := fs.String("music", "", "music folder")
+	data := fs.String("data", "", "data folder for library.db")
+	force := fs.Bool("force", false, "read every file again")
+	workers := fs.Int("workers", 0, "files read at once; 0 means one per CPU")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	fs.Parse(args)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	lib, err := local.Open(ctx, local.Config{MediaDir: *music, DataDir: *data, Workers: *workers, Logger: log,
+		TempDir: filepath.Join(*data, "tmp")})
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	start := time.Now()
+	sum, err := lib.Scan(ctx, *force)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"seconds": time.Since(start).Seconds(), "scanned": sum.Scanned, "added": sum.Added,
+		"updated": sum.Updated, "removed": sum.Removed, "failed": sum.Failed, "peak_rss_kib": peakRSSKiB(),
+	})
+}
+
+func searchCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("search", flag.ExitOnError)
+	n := fs.Int("n", 100000, "synthetic tracks to insert")
+	queries := fs.Int("queries", 200, "searches to time")
+	data := fs.String("data", "", "data folder for the database")
+	fs.Parse(args)
+	if *data == "" {
+		return fmt.Errorf("set -data")
+	}
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(*data, "search.db")})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := Fill(ctx, st, *n); err != nil {
+		return err
+	}
+	fill := time.Since(start)
+	root, err := safepath.OpenRoot(*data)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	lib, err := local.New(local.Options{Root: root, Store: st})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	kinds := map[string]func(i int) (models.Query, bool){
+		"any_word_title_number": func(i int) (models.Query, bool) {
+			return models.Query{"any": {fmt.Sprintf("%s %d", words[i%len(words)], i%100000)}}, false
+		},
+		"broad_any_word": func(i int) (models.Query, bool) { return models.Query{"any": {words[i%len(words)]}}, false },
+		"artist_title": func(i int) (models.Query, bool) {
+			return models.Query{"artist": {fmt.Sprintf("artist %d", i%1000)}, "track_name": {words[i%len(words)]}}, false
+		},
+		"prefix": func(i int) (models.Query, bool) { return models.Query{"any": {words[i%len(words)][:3]}}, false },
+		"exact_album": func(i int) (models.Query, bool) {
+			return models.Query{"album": {fmt.Sprintf("Album %d", i%10000)}}, true
+		},
+	}
+	out := map[string]any{"tracks": *n, "fill_seconds": fill.Seconds()}
+	for name, q := range kinds {
+		var lat []time.Duration
+		results := 0
+		for i := range *queries {
+			query, exact := q(i * 7919)
+			t0 := time.Now()
+			res, err := lib.Search(ctx, query, nil, exact)
+			if err != nil {
+				return err
+			}
+			lat = append(lat, time.Since(t0))
+			results += len(res.Tracks)
+		}
+		slices.Sort(lat)
+		out[name+"_median_ms"] = float64(lat[len(lat)/2].Microseconds()) / 1000
+		out[name+"_p95_ms"] = float64(lat[len(lat)*95/100].Microseconds()) / 1000
+		out[name+"_mean_results"] = results / *queries
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+var words = []string{"river", "light", "night", "stone", "glass", "echo", "winter", "cafe", "senor", "blue", "fire", "ocean"}
+
+// Fill inserts n synthetic tracks spread over 1000 artists and 10000
+// albums.
+func Fill(ctx context.Context, st *store.Store, n int) error {
+	const batch = 5000
+	for start := 0; start < n; start += batch {
+		b, err := st.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		for i := start; i < min(start+batch, n); i++ {
+			t := store.Track{
+				Path: fmt.Sprintf("Artist %d/Album %d/%02d %s %s %d.flac", i/100, i/10, i%10+1, words[i%len(words)], words[(i/7)%len(words)], i),
+				Info: tags.Info{
+					Title:   fmt.Sprintf("%s %s %d", words[i%len(words)], words[(i/7)%len(words)], i),
+					Album:   fmt.Sprintf("Album %d", i/10),
+					Artists: []string{fmt.Sprintf("Artist %d", i/100)},
+					Genres:  []string{[]string{"Rock", "Jazz", "Folk", "Ambient"}[i%4]},
+					TrackNo: i%10 + 1, Date: fmt.Sprintf("%d", 1960+i%60), Length: 200 * time.Second,
+				},
+			}
+			if err := b.Put(&t); err != nil {
+				b.Rollback()
+				return err
+			}
+		}
+		if err := b.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
