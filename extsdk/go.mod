@@ -1,0 +1,3 @@
+module github.com/tonearm/tonearm/extsdk
+
+go 1.26.0
