@@ -3,6 +3,7 @@ package mpd_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd"
@@ -49,3 +50,16 @@ func BenchmarkStatus(b *testing.B)      { benchCommand(b, "status") }
 func BenchmarkSearchAny(b *testing.B)   { benchCommand(b, `search any "song 99"`) }
 func BenchmarkListAllInfo(b *testing.B) { benchCommand(b, "listallinfo") }
 func BenchmarkListGrouped(b *testing.B) { benchCommand(b, "list album group albumartist") }
+
+func BenchmarkStatusRealCore(b *testing.B) {
+	fe, err := mpdtest.StartRealCore(mpd.Config{DataDir: b.TempDir()}, benchLibrary(100), time.Hour, shortTempDir(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fe.Stop() })
+	c := dial(b, "tcp", fe.Addr)
+	b.ResetTimer()
+	for b.Loop() {
+		c.cmd("status")
+	}
+}

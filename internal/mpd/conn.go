@@ -36,7 +36,9 @@ type conn struct {
 	core Core
 	w    *protocol.Writer
 
-	br *bufio.Reader
+	br           *bufio.Reader
+	readArmedAt  time.Time
+	writeArmedAt time.Time
 	// inflight delivers the line that a background read started by idle
 	// returns; nil when no such read runs.
 	inflight chan readResult
@@ -149,8 +151,22 @@ func (c *conn) readLine(ctx context.Context) (string, error) {
 			return "", ctx.Err()
 		}
 	}
-	c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+	c.armReadDeadline()
 	return c.readRaw()
+}
+
+// armReadDeadline moves the read deadline to IdleTimeout from now. It
+// skips the update while the last one is less than a tenth of the timeout
+// (at most a second) old, so a client may be dropped that much early, and
+// a busy connection does not reset a timer on every line.
+func (c *conn) armReadDeadline() {
+	now := time.Now()
+	slack := min(c.s.cfg.IdleTimeout/10, time.Second)
+	if now.Sub(c.readArmedAt) < slack {
+		return
+	}
+	c.readArmedAt = now
+	c.nc.SetReadDeadline(now.Add(c.s.cfg.IdleTimeout))
 }
 
 func (c *conn) readRaw() (string, error) {
@@ -170,6 +186,7 @@ func (c *conn) startBackgroundRead() {
 	}
 	ch := make(chan readResult, 1)
 	c.inflight = ch
+	c.readArmedAt = time.Time{}
 	c.nc.SetReadDeadline(time.Time{})
 	go func() {
 		line, err := c.readRaw()
@@ -318,7 +335,12 @@ func (c *conn) flush() error {
 }
 
 func (c *conn) send(b []byte) error {
-	c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	// The write deadline moves only when a tenth of it has passed, for the
+	// reason given at armReadDeadline.
+	if now := time.Now(); now.Sub(c.writeArmedAt) > writeTimeout/10 {
+		c.writeArmedAt = now
+		c.nc.SetWriteDeadline(now.Add(writeTimeout))
+	}
 	_, err := c.nc.Write(b)
 	if err != nil {
 		return fmt.Errorf("write to %s: %w", c.remote, err)

@@ -31,6 +31,10 @@ type Core interface {
 
 	// Tracklist.
 	TlTracks(ctx context.Context) ([]models.TlTrack, error)
+	TracklistLength(ctx context.Context) (int, error)
+	// Index returns the position of tlid, or -1 when it is not in the
+	// tracklist.
+	Index(ctx context.Context, tlid int) (int, error)
 	TracklistVersion(ctx context.Context) (int, error)
 	// Add looks up uris and adds their tracks at position at, or at the end
 	// when at is negative.

@@ -172,6 +172,19 @@ func (g *guardedCore) TlTracks(ctx context.Context) ([]models.TlTrack, error) {
 	return t, mapCoreErr(err)
 }
 
+func (g *guardedCore) TracklistLength(ctx context.Context) (int, error) {
+	n, err := g.api.Tracklist().GetLength(ctx)
+	return n, mapCoreErr(err)
+}
+
+func (g *guardedCore) Index(ctx context.Context, tlid int) (int, error) {
+	i, err := g.api.Tracklist().Index(ctx, nil, &tlid)
+	if err != nil || i == nil {
+		return -1, mapCoreErr(err)
+	}
+	return *i, nil
+}
+
 func (g *guardedCore) TracklistVersion(ctx context.Context) (int, error) {
 	v, err := g.api.Tracklist().GetVersion(ctx)
 	return v, mapCoreErr(err)

@@ -84,7 +84,7 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 	}
 	matches := make([]match, 0, len(all))
 	for i := range all {
-		p := uriToPath(all[i].URI)
+		p := c.s.paths.get(all[i].URI)
 		if f == nil || f.Match(filterSongAt(&all[i], p)) {
 			matches = append(matches, match{p, i})
 		}

@@ -127,7 +127,8 @@ func (c *conn) idle(ctx context.Context, args []string) error {
 				}
 				// The background read goes on for the next command, with
 				// the normal timeout again.
-				c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.IdleTimeout))
+				c.readArmedAt = time.Now()
+				c.nc.SetReadDeadline(c.readArmedAt.Add(c.s.cfg.IdleTimeout))
 				return nil
 			}
 		case r := <-c.inflight:

@@ -114,6 +114,7 @@ type Server struct {
 	queueTags *queueTags
 	cmds      map[string]command
 	watch     *watcher
+	paths     pathCache
 	// music is the music folder for listfiles, nil when not configured.
 	music *safepath.Root
 }

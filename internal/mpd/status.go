@@ -22,7 +22,7 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	if err != nil {
 		return err
 	}
-	tracks, err := core.TlTracks(ctx)
+	length, err := core.TracklistLength(ctx)
 	if err != nil {
 		return err
 	}
@@ -43,11 +43,15 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	c.w.Pair("consume", boolString(opts.Consume))
 	c.w.Pair("partition", "default")
 	c.w.PairInt("playlist", int64(c.s.plVersion(version)))
-	c.w.PairInt("playlistlength", int64(len(tracks)))
+	c.w.PairInt("playlistlength", int64(length))
 	c.w.Pair("mixrampdb", "0")
 	c.w.Pair("state", mpdState(state))
 	if current != nil {
-		if pos := positionOf(tracks, current.TLID); pos >= 0 {
+		pos, err := core.Index(ctx, current.TLID)
+		if err != nil {
+			return err
+		}
+		if pos >= 0 {
 			c.w.PairInt("song", int64(pos))
 			c.w.PairInt("songid", int64(current.TLID))
 		}
@@ -67,9 +71,15 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if pos := positionOf(tracks, next); next > 0 && pos >= 0 {
-		c.w.PairInt("nextsong", int64(pos))
-		c.w.PairInt("nextsongid", int64(next))
+	if next > 0 {
+		pos, err := core.Index(ctx, next)
+		if err != nil {
+			return err
+		}
+		if pos >= 0 {
+			c.w.PairInt("nextsong", int64(pos))
+			c.w.PairInt("nextsongid", int64(next))
+		}
 	}
 	return nil
 }
@@ -120,11 +130,10 @@ func cmdCurrentSong(ctx context.Context, c *conn, _ []string) error {
 	if err != nil || current == nil {
 		return err
 	}
-	tracks, err := c.core.TlTracks(ctx)
+	pos, err := c.core.Index(ctx, current.TLID)
 	if err != nil {
 		return err
 	}
-	pos := positionOf(tracks, current.TLID)
 	if pos < 0 {
 		return nil
 	}

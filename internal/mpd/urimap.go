@@ -2,6 +2,7 @@ package mpd
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 	"github.com/tonearm/tonearm/internal/safepath"
@@ -27,6 +28,33 @@ func uriToPath(uri string) string {
 		}
 	}
 	return uri
+}
+
+// maxCachedPaths bounds the URI-to-path cache; it is emptied when full.
+const maxCachedPaths = 200000
+
+// pathCache remembers uriToPath results, because database listings decode
+// every library URI on each call.
+type pathCache struct {
+	mu    sync.Mutex
+	paths map[string]string
+}
+
+func (pc *pathCache) get(uri string) string {
+	pc.mu.Lock()
+	p, ok := pc.paths[uri]
+	pc.mu.Unlock()
+	if ok {
+		return p
+	}
+	p = uriToPath(uri)
+	pc.mu.Lock()
+	if pc.paths == nil || len(pc.paths) >= maxCachedPaths {
+		pc.paths = make(map[string]string)
+	}
+	pc.paths[uri] = p
+	pc.mu.Unlock()
+	return p
 }
 
 // pathToURI maps a song path or URL from a client to a core URI. It rejects

@@ -276,6 +276,20 @@ func (c *Core) TlTracks(context.Context) ([]models.TlTrack, error) {
 	return slices.Clone(c.tracklist), nil
 }
 
+// TracklistLength implements mpd.Core.
+func (c *Core) TracklistLength(context.Context) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.tracklist), nil
+}
+
+// Index implements mpd.Core.
+func (c *Core) Index(_ context.Context, tlid int) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.indexLocked(tlid), nil
+}
+
 // TracklistVersion implements mpd.Core.
 func (c *Core) TracklistVersion(context.Context) (int, error) {
 	c.mu.Lock()

@@ -108,6 +108,16 @@ func (w *Writer) Ack(err error, index int, command string) {
 
 // appendClean appends s with every control character replaced by a space.
 func appendClean(dst []byte, s string) []byte {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return append(dst, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == 0x7f {
