@@ -31,11 +31,11 @@ const (
 
 // ext is one installed extension and its supervisor's state.
 type ext struct {
-	h       *Host
-	inst    pkg.Installed
-	name    string
-	granted scope.Set
-	log     *slog.Logger
+	h          *Host
+	inst       pkg.Installed
+	name       string
+	granted    scope.Set
+	log        *slog.Logger
 	api        core.API // set by Start
 	dispatcher func() (*jsonrpc.Dispatcher, error)
 
