@@ -121,10 +121,11 @@ func restrictLandlock(p Policy) error {
 		if !p.AllowWeakLandlock {
 			return fmt.Errorf("the kernel offers Landlock ABI %d, and the sandbox needs %d: "+
 				"use Linux 6.12 or later with Landlock enabled (lsm= boot parameter), "+
-				"or allow a weaker sandbox in the configuration", abi, MinABI)
+				"or set AllowWeakLandlock in the sandbox policy to run with less confinement", abi, MinABI)
 		}
 		cfg = cfg.BestEffort()
 	}
+
 	rules, err := pathRules(p)
 	if err != nil {
 		return err
@@ -135,6 +136,7 @@ func restrictLandlock(p Policy) error {
 	for _, port := range p.BindTCP {
 		rules = append(rules, landlock.BindTCP(port))
 	}
+
 	fd, flags, err := cfg.NewRulesetFD(rules...)
 	if err != nil {
 		return fmt.Errorf("building Landlock ruleset: %w", err)

@@ -3,8 +3,8 @@
 // optional seccomp filter.
 //
 // Landlock applies to the calling thread and the processes it starts, so
-// confinement happens in a re-executed copy of the current binary: Command
-// starts /proc/self/exe with a marker argument and the policy, and
+// confinement happens in a re-executed copy of the current binary. Command
+// starts /proc/self/exe with a marker argument and the policy. There
 // RunChildIfRequested, called first thing in main, recognises the marker,
 // confines itself and replaces itself with the target program through
 // execve. The target therefore starts confined, with an empty environment.
@@ -38,8 +38,8 @@ const exitSetupFailed = 125
 // killWait bounds how long Wait waits for the pipes of a killed child.
 const killWait = 2 * time.Second
 
-// Policy is what a confined program may do. Its zero value grants nothing:
-// no files, no network, no writes to regular files.
+// Policy is the set of rights of a confined program. Its zero value grants
+// no files, no network and no writes to regular files.
 type Policy struct {
 	// ReadOnly lists absolute paths of files and directories (with their
 	// subtrees) that the program may read and execute. A path that does not
@@ -56,9 +56,9 @@ type Policy struct {
 	Limits Limits `json:"limits"`
 	// Seccomp installs a filter that makes fork, vfork, clone3 and clone
 	// without CLONE_THREAD fail, so the program can start threads but no
-	// processes, and rejects io_uring and the internet sockets that
-	// Landlock does not restrict: UDP and raw sockets, Multipath TCP, and
-	// every internet socket when no TCP port is granted.
+	// processes. The filter also rejects io_uring and the internet sockets
+	// that Landlock does not restrict: UDP and raw sockets, Multipath TCP,
+	// and every internet socket when no TCP port is granted.
 	Seccomp bool `json:"seccomp,omitempty"`
 	// AllowWeakLandlock runs the program with whatever Landlock ABI the
 	// kernel offers, down to none, instead of failing when it is older
@@ -68,7 +68,7 @@ type Policy struct {
 
 // Limits are resource limits (setrlimit) for the confined program. A zero
 // field leaves that limit as inherited, except FileSizeBytes, where zero
-// means the program cannot write to regular files at all; core dumps are
+// means the program cannot write to regular files at all. Core dumps are
 // always disabled.
 type Limits struct {
 	// AddressSpaceBytes is RLIMIT_AS. Go programs need more than 512 MiB of

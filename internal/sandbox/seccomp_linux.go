@@ -39,10 +39,10 @@ func loadWord(offset uint32) unix.SockFilter {
 const jeq = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
 
 // seccompProgram returns a BPF filter that lets threads start but not
-// processes, rejects io_uring (whose operations bypass the socket checks),
-// and rejects internet sockets: all of them when allowTCP is false, and
-// otherwise those that are not plain TCP, since Landlock filters neither
-// UDP nor Multipath TCP at the ABI versions it checks.
+// processes and rejects io_uring, whose operations bypass the socket
+// checks. It rejects every internet socket when allowTCP is false, and
+// otherwise those that are not plain TCP, because Landlock below ABI 10
+// filters neither UDP nor Multipath TCP.
 func seccompProgram(allowTCP bool) []unix.SockFilter {
 	prog := []unix.SockFilter{
 		loadWord(seccompArch),

@@ -91,6 +91,7 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 		in.seeker = nil
 		in.size = -1
 	}
+
 	log := opts.logger().With("uri", src.URI)
 	if k == kindUnknown {
 		k = kindFromHint(src.Format)
@@ -98,6 +99,7 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 			k = kindOther
 		}
 	}
+
 	if k == kindOpus && !opusBuiltin {
 		k = kindOther
 	}
@@ -106,6 +108,7 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 		log.Debug("decoder opened", "format", k.String())
 		return s, nil
 	}
+
 	builtin := k != kindOther && k != kindMP4
 	if builtin && in.rewind() != nil {
 		in.close()
@@ -114,6 +117,7 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 	if builtin {
 		log.Info("built-in decoder failed, trying ffmpeg", "format", k.String(), "err", err)
 	}
+
 	s, ferr := openFFmpeg(ctx, in, k == kindMP4, opts.FFmpeg, log)
 	if ferr != nil {
 		in.close()

@@ -194,6 +194,7 @@ func (c *ffmpegCodec) start() error {
 	if err != nil {
 		return err
 	}
+
 	r := &ffmpegRun{
 		cmd:    cmd,
 		stdout: bufio.NewReaderSize(stdout, 64<<10),
@@ -201,6 +202,7 @@ func (c *ffmpegCodec) start() error {
 		copied: make(chan error, 1),
 	}
 	cmd.Stderr = r.stderr
+
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("decode: starting ffmpeg: %w", err)
 	}
@@ -214,6 +216,7 @@ func (c *ffmpegCodec) start() error {
 		}()
 	}
 	c.run = r
+
 	// Wait for the first frame so that a file ffmpeg rejects fails here.
 	if _, err := r.stdout.Peek(4 * ffmpegChannels); err != nil {
 		werr := c.stop()

@@ -66,6 +66,7 @@ func openMP3(in *input) (codec, mp3Trim, error) {
 	if err != nil {
 		return nil, trim, fmt.Errorf("%w: MP3: %w", ErrCorrupt, err)
 	}
+
 	c := &mp3Codec{in: in, d: d, total: -1, samplesPerFrame: 1152}
 	if head[1]>>3&3 != 3 {
 		c.samplesPerFrame = 576
@@ -73,6 +74,7 @@ func openMP3(in *input) (codec, mp3Trim, error) {
 	if l := d.Length(); l >= 0 {
 		c.total = l / 4
 	}
+
 	if x, ok := parseXing(head); ok {
 		// go-mp3 decodes the Xing frame itself as a frame of silence.
 		trim.skip = int64(x.samplesPerFrame)
@@ -87,7 +89,7 @@ func openMP3(in *input) (codec, mp3Trim, error) {
 		trim.length = c.total - trim.skip
 	}
 	if c.total >= 0 && trim.length > c.total-trim.skip {
-		// A truncated file ends before the header says.
+		// A truncated file ends before the length in its header.
 		trim.length = max(c.total-trim.skip, 0)
 	}
 	return c, trim, nil
@@ -118,6 +120,7 @@ func mp3Head(in *input) ([]byte, io.Reader, error) {
 			return nil, nil, fmt.Errorf("%w: ID3v2 tag: %w", ErrCorrupt, err)
 		}
 	}
+
 	probe := make([]byte, maxMP3Probe)
 	m, err := io.ReadFull(in.r, probe)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -125,6 +128,7 @@ func mp3Head(in *input) ([]byte, io.Reader, error) {
 	}
 	buf := append(consumed, probe[:m]...)
 	rest := io.MultiReader(bytes.NewReader(buf), in.r)
+
 	for i := 0; i+4 <= len(buf); i++ {
 		if buf[i] == 0xFF && sniffMPEGAudio(buf[i:]) == kindMP3 {
 			return buf[i:], rest, nil

@@ -71,6 +71,7 @@ func (o *oggPacketReader) readPage() error {
 	if _, err := io.ReadFull(o.br, h[oggHeaderMin:]); err != nil {
 		return eofOr(err)
 	}
+
 	page, err := parseOggPageHeader(h)
 	if err != nil {
 		return err
@@ -82,6 +83,7 @@ func (o *oggPacketReader) readPage() error {
 	if _, err := io.ReadFull(o.br, body); err != nil {
 		return eofOr(err)
 	}
+
 	if !o.started {
 		o.serial, o.started = page.serial, true
 	}
@@ -91,6 +93,7 @@ func (o *oggPacketReader) readPage() error {
 	if !page.continued {
 		o.pending = o.pending[:0]
 	}
+
 	first := len(o.queue)
 	off := 0
 	for _, seg := range h[oggHeaderMin:] {

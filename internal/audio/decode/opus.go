@@ -104,7 +104,7 @@ func (c *opusCodec) newDecoder() (*opus.Decoder, error) {
 // index records the file offset of every page and the stream's length, then
 // moves the reader back to where it was.
 func (c *opusCodec) index() error {
-	here, err := c.in.seeker.Seek(0, io.SeekCurrent)
+	resume, err := c.in.seeker.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (c *opusCodec) index() error {
 			break
 		}
 	}
-	_, err = c.in.seeker.Seek(here, io.SeekStart)
+	_, err = c.in.seeker.Seek(resume, io.SeekStart)
 	return err
 }
 
@@ -169,6 +169,7 @@ func (c *opusCodec) decodePacket() error {
 		c.eof = true
 		return fmt.Errorf("%w: Opus packet: %w", ErrCorrupt, err)
 	}
+
 	start := c.pos
 	c.pos += int64(n)
 	if pkt.eos && pkt.granule >= start && pkt.granule < c.pos {
@@ -178,6 +179,7 @@ func (c *opusCodec) decodePacket() error {
 	if pkt.eos {
 		c.eof = true
 	}
+
 	out := c.pcm[:n*c.h.channels]
 	if c.gain != 0 {
 		for i := range out {

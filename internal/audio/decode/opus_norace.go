@@ -2,5 +2,5 @@
 
 package decode
 
-// opusBuiltin tells whether Ogg Opus is decoded by opus-go.
+// opusBuiltin reports whether opus-go decodes Ogg Opus in this build.
 const opusBuiltin = true

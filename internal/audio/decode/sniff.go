@@ -2,7 +2,6 @@ package decode
 
 import (
 	"bytes"
-	"encoding/binary"
 	"strings"
 )
 
@@ -86,7 +85,7 @@ func sniffOgg(b []byte) kind {
 	return kindOther
 }
 
-// sniffMPEGAudio tells a frame header that go-mp3 decodes (MPEG-1 or
+// sniffMPEGAudio separates a frame header that go-mp3 decodes (MPEG-1 or
 // MPEG-2 Layer III at a listed bitrate) from other MPEG audio.
 func sniffMPEGAudio(b []byte) kind {
 	version := b[1] >> 3 & 3
@@ -141,6 +140,3 @@ func kindFromHint(hint string) kind {
 	}
 	return kindUnknown
 }
-
-// be32 reads a big-endian uint32; a helper shared by the header parsers.
-func be32(b []byte) uint32 { return binary.BigEndian.Uint32(b) }

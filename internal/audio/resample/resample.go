@@ -2,9 +2,9 @@
 // windowed-sinc filter, and to another channel count.
 //
 // The filter is a Kaiser-windowed sinc with 32 zero crossings on each side,
-// cut off at 90 % of the lower Nyquist frequency, looked up in a table of
-// 512 phases per zero crossing with linear interpolation between phases, so
-// any pair of rates works without a table per ratio.
+// cut off at 90 % of the lower Nyquist frequency. Its values come from a
+// table of 512 phases per zero crossing with linear interpolation between
+// phases, so any pair of rates works without a table per ratio.
 package resample
 
 import (
@@ -56,11 +56,11 @@ func New(in audio.Stream, rate, channels int) (audio.Stream, error) {
 		return in, nil
 	}
 	s := &stream{
-		in:     in,
-		inF:    f,
-		outF:   audio.Format{SampleRate: rate, Channels: channels},
-		step:   int64(f.SampleRate) / int64(rate),
-		stepFr: int64(f.SampleRate) % int64(rate),
+		in:       in,
+		inF:      f,
+		outF:     audio.Format{SampleRate: rate, Channels: channels},
+		step:     int64(f.SampleRate) / int64(rate),
+		stepFrac: int64(f.SampleRate) % int64(rate),
 	}
 	s.scale = math.Min(1, float64(rate)/float64(f.SampleRate)) * cutoff
 	s.table = kernelTable()
@@ -71,10 +71,10 @@ func New(in audio.Stream, rate, channels int) (audio.Stream, error) {
 	return s, nil
 }
 
-// maxCachedPhases bounds the weight cache: with the rates reduced by their
-// greatest common divisor, the output frames fall on at most outRate/gcd
-// distinct phases between input frames, and each phase's weights are
-// computed once when there are no more than this many.
+// maxCachedPhases bounds the weight cache. Output frames fall on at most
+// outRate/gcd(inRate, outRate) distinct phases between input frames, and
+// when there are no more phases than this, each phase's weights are
+// computed once.
 const maxCachedPhases = 2048
 
 // precompute fills the weight cache when the rate ratio has few phases.
@@ -173,7 +173,7 @@ type stream struct {
 	half       int
 	weights    []float32
 	step       int64
-	stepFr     int64
+	stepFrac   int64
 	pos        int64
 	frac       int64
 	buf        []float32
@@ -357,7 +357,7 @@ func mapChannels(out, in []float32) {
 func (s *stream) advance() {
 	s.outPos++
 	s.pos += s.step
-	s.frac += s.stepFr
+	s.frac += s.stepFrac
 	if s.frac >= int64(s.outF.SampleRate) {
 		s.frac -= int64(s.outF.SampleRate)
 		s.pos++
