@@ -2,8 +2,10 @@ package mpd
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
@@ -76,6 +78,11 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 	if err != nil {
 		return nil, nil, err
 	}
+	if f == nil {
+		if tracks, paths, ok := c.s.sorted.lookup(all); ok {
+			return tracks, paths, nil
+		}
+	}
 	// The core may share the returned slice with other callers, so the
 	// matches go to a new one.
 	type match struct {
@@ -98,7 +105,42 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 	for i, m := range matches {
 		out[i], paths[i] = all[m.index], m.path
 	}
+	if f == nil {
+		c.s.sorted.store(all, out, paths)
+	}
 	return out, paths, nil
+}
+
+// sortedCache keeps the whole library sorted by path for as long as the
+// core returns the same shared slice of every track, which CoreAdapter
+// does until the library changes. Callers must not modify what it returns.
+type sortedCache struct {
+	mu     sync.Mutex
+	source *models.Track
+	n      int
+	tracks []models.Track
+	paths  []string
+}
+
+func (sc *sortedCache) lookup(all []models.Track) ([]models.Track, []string, bool) {
+	if len(all) == 0 {
+		return nil, nil, false
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.source != &all[0] || sc.n != len(all) {
+		return nil, nil, false
+	}
+	return sc.tracks, sc.paths, true
+}
+
+func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
+	if len(all) == 0 {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
 }
 
 // findArgs splits the trailing "sort TAG" and "window START:END" of find
@@ -155,6 +197,7 @@ func (c *conn) find(ctx context.Context, args []string, fold bool) ([]models.Tra
 		return nil, err
 	}
 	if fa.sortTag != "" {
+		tracks = slices.Clone(tracks)
 		sortTracks(tracks, fa.sortTag, fa.descend)
 	}
 	if fa.window != nil {

@@ -115,6 +115,7 @@ type Server struct {
 	cmds      map[string]command
 	watch     *watcher
 	paths     pathCache
+	sorted    sortedCache
 	// music is the music folder for listfiles, nil when not configured.
 	music *safepath.Root
 }
