@@ -302,13 +302,13 @@ func (s *HTTPStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		log.Info("stream listener disconnected")
 	}()
-	if err := s.stream(w, r.Context(), l, header); err != nil {
+	if err := s.stream(r.Context(), w, l, header); err != nil {
 		log.Info("stream listener write failed", "err", err)
 	}
 }
 
 // stream writes the header and then each unit as it arrives.
-func (s *HTTPStream) stream(w http.ResponseWriter, ctx context.Context, l *listener, header []byte) error {
+func (s *HTTPStream) stream(ctx context.Context, w http.ResponseWriter, l *listener, header []byte) error {
 	rc := http.NewResponseController(w)
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 16<<10)
