@@ -78,7 +78,7 @@ func (c *conn) writeDirectory(p string) {
 	}
 }
 
-// lsinfoSong answers lsinfo on a song path with the song itself.
+// lsinfoSong writes the song itself for lsinfo on a song path.
 func (c *conn) lsinfoSong(ctx context.Context, p string) error {
 	uri := localTrackPrefix + safepath.Escape(p)
 	found, err := c.core.Lookup(ctx, []string{uri})

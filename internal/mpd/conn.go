@@ -156,9 +156,9 @@ func (c *conn) readLine(ctx context.Context) (string, error) {
 }
 
 // armReadDeadline moves the read deadline to IdleTimeout from now. It
-// skips the update while the last one is less than a tenth of the timeout
-// (at most a second) old, so a client may be dropped that much early, and
-// a busy connection does not reset a timer on every line.
+// skips the update while the last one is younger than a tenth of the
+// timeout, capped at a second. A client may therefore be dropped that much
+// early, but a busy connection does not reset a timer on every line.
 func (c *conn) armReadDeadline() {
 	now := time.Now()
 	slack := min(c.s.cfg.IdleTimeout/10, time.Second)
@@ -213,7 +213,7 @@ func (c *conn) handleLine(ctx context.Context, line string) error {
 		// produces no output in MPD 0.23.
 		return nil
 	case name == "command_list_end":
-		// MPD 0.23 knows command_list_end only inside a list.
+		// MPD 0.23 accepts command_list_end only inside a list.
 		c.w.Ack(protocol.Errorf(protocol.AckUnknown, "unknown command \"%s\"", name), 0, "")
 	default:
 		if err := c.run(ctx, name, args, 0); err != nil {
@@ -348,8 +348,8 @@ func (c *conn) send(b []byte) error {
 	return nil
 }
 
-// setPermissions changes the connection's permissions, asks for the core
-// as the new principal and subscribes to its events.
+// setPermissions changes the connection's permissions, gets the core as
+// the new principal sees it and subscribes to its events.
 func (c *conn) setPermissions(ctx context.Context, perm Permission) {
 	c.perm = perm
 	c.core = c.s.coreFor(Principal{ConnID: c.id, Permissions: perm})

@@ -152,7 +152,8 @@ func talk(t *testing.T, addr string, xs []exchange) [][]string {
 			inList = false
 		}
 		if inList {
-			// A command list is answered as a whole at command_list_end.
+			// The server replies to a command list as a whole at
+			// command_list_end.
 			got = append(got, nil)
 			continue
 		}

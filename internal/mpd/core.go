@@ -6,7 +6,7 @@ import (
 	"github.com/tonearm/tonearm/internal/models"
 )
 
-// Core is what the frontend needs from the core: Mopidy 3.4's controllers
+// Core is the frontend's view of the core: Mopidy 3.4's controllers
 // (playback, tracklist, library, playlists, mixer) plus outputs, cover art
 // and events. The frontend calls it once per command, with the connection's
 // context, through the value that Options.CoreFor returned for the

@@ -19,7 +19,7 @@ const maxLookupBatch = 10000
 // CoreOptions are the parts the frontend needs beyond core.API.
 type CoreOptions struct {
 	// CoverArt returns the picture of a track and its MIME type, for
-	// albumart and readpicture; nil answers that no picture exists.
+	// albumart and readpicture. When nil, no track has a picture.
 	CoverArt func(ctx context.Context, uri string) ([]byte, string, error)
 	// Outputs lists and switches audio outputs; nil lists none.
 	Outputs OutputSwitcher

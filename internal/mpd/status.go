@@ -34,6 +34,7 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	if err != nil {
 		return err
 	}
+
 	if vol >= 0 {
 		c.w.PairInt("volume", int64(vol))
 	}
@@ -46,6 +47,7 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	c.w.PairInt("playlistlength", int64(length))
 	c.w.Pair("mixrampdb", "0")
 	c.w.Pair("state", mpdState(state))
+
 	if current != nil {
 		pos, err := core.Index(ctx, current.TLID)
 		if err != nil {
@@ -67,6 +69,7 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	if msg := c.s.updates.lastError(); msg != "" {
 		c.w.Pair("error", msg)
 	}
+
 	next, err := core.NextTlid(ctx)
 	if err != nil {
 		return err
@@ -108,7 +111,7 @@ func (c *conn) writePlayingStatus(ctx context.Context, current *models.TlTrack) 
 	return nil
 }
 
-// AudioFormatReporter is implemented by a Core that knows the format of
+// AudioFormatReporter is implemented by a Core that reports the format of
 // the sound it plays, as "samplerate:bits:channels". The status command
 // shows it as the audio field.
 type AudioFormatReporter interface {

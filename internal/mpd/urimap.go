@@ -58,9 +58,9 @@ func (pc *pathCache) get(uri string) string {
 }
 
 // pathToURI maps a song path or URL from a client to a core URI. It rejects
-// ".." elements, absolute paths, NUL bytes and file:// URIs, as MPD 0.23
-// rejects them from TCP clients; a Unix socket client may give a file://
-// URI, which the core still confines to the music folders.
+// ".." elements, absolute paths, NUL bytes and, from TCP clients, file://
+// URIs. A Unix socket client may give a file:// URI, which the core still
+// confines to the music folders.
 func (c *conn) pathToURI(p string) (string, error) {
 	if strings.Contains(p, "://") {
 		lower := strings.ToLower(p)

@@ -195,7 +195,8 @@ audio_output {
 	return m, nil
 }
 
-// waitForDatabase waits until mpd answers and its first update finished.
+// waitForDatabase waits until mpd accepts connections and its first update
+// finished.
 func (m *RealMPD) waitForDatabase(ctx context.Context) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

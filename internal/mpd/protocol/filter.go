@@ -17,7 +17,7 @@ const (
 	MaxRegexpLength = 1024
 )
 
-// Kind tells what a filter node compares.
+// Kind is the property of a song that a filter node compares.
 type Kind int
 
 // Filter node kinds.
@@ -63,7 +63,7 @@ type Filter struct {
 	FoldCase bool
 }
 
-// Song is what a filter looks at. Tags are keyed by canonical tag name.
+// Song is the data a filter examines. Tags are keyed by canonical tag name.
 type Song struct {
 	URI         string
 	Tags        map[string][]string

@@ -5,7 +5,7 @@ import (
 )
 
 // Writer builds one response in memory. Lines end with LF alone, as MPD
-// writes them. When the response would grow past Max bytes the Writer stops
+// writes them. When the response would grow past its limit the Writer stops
 // appending and Overflowed reports true, so the caller can close the
 // connection instead of sending a truncated list.
 type Writer struct {
@@ -86,7 +86,8 @@ func (w *Writer) Binary(data []byte) {
 	w.buf = append(w.buf, '\n')
 }
 
-// Line writes a raw line such as "list_OK". It must hold no LF.
+// Line writes a line such as "list_OK". Control characters in s become
+// spaces.
 func (w *Writer) Line(s string) {
 	if !w.fits(len(s) + 1) {
 		return
@@ -95,8 +96,8 @@ func (w *Writer) Line(s string) {
 	w.buf = append(w.buf, '\n')
 }
 
-// OK writes the final "OK" of a successful response. It is written even
-// past the limit, because the limit is checked before.
+// OK writes the final "OK" of a successful response. It ignores the limit,
+// because the caller checks Overflowed before sending.
 func (w *Writer) OK() { w.buf = append(w.buf, "OK\n"...) }
 
 // Ack writes an ACK line for err, which failed as command number index of a
