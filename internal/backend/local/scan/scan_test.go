@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/backend/local/store"
 	"github.com/tonearm/tonearm/internal/backend/local/tags"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/safepath"
 )
 

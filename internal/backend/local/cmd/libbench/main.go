@@ -20,8 +20,8 @@ import (
 
 	"github.com/tonearm/tonearm/internal/backend/local"
 	"github.com/tonearm/tonearm/internal/backend/local/store"
-	"github.com/tonearm/tonearm/internal/backend/local/tags"
 	"github.com/tonearm/tonearm/internal/backend/local/testlib"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib/synthetic"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/safepath"
 )
@@ -131,7 +131,7 @@ func searchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := Fill(ctx, st, *n); err != nil {
+	if err := synthetic.Fill(ctx, st, *n); err != nil {
 		return err
 	}
 	fill := time.Since(start)
@@ -147,13 +147,17 @@ func searchCmd(ctx context.Context, args []string) error {
 	defer st.Close()
 	kinds := map[string]func(i int) (models.Query, bool){
 		"any_word_title_number": func(i int) (models.Query, bool) {
-			return models.Query{"any": {fmt.Sprintf("%s %d", words[i%len(words)], i%100000)}}, false
+			return models.Query{"any": {fmt.Sprintf("%s %d", synthetic.Words[i%len(synthetic.Words)], i%100000)}}, false
 		},
-		"broad_any_word": func(i int) (models.Query, bool) { return models.Query{"any": {words[i%len(words)]}}, false },
+		"broad_any_word": func(i int) (models.Query, bool) {
+			return models.Query{"any": {synthetic.Words[i%len(synthetic.Words)]}}, false
+		},
 		"artist_title": func(i int) (models.Query, bool) {
-			return models.Query{"artist": {fmt.Sprintf("artist %d", i%1000)}, "track_name": {words[i%len(words)]}}, false
+			return models.Query{"artist": {fmt.Sprintf("artist %d", i%1000)}, "track_name": {synthetic.Words[i%len(synthetic.Words)]}}, false
 		},
-		"prefix": func(i int) (models.Query, bool) { return models.Query{"any": {words[i%len(words)][:3]}}, false },
+		"prefix": func(i int) (models.Query, bool) {
+			return models.Query{"any": {synthetic.Words[i%len(synthetic.Words)][:3]}}, false
+		},
 		"exact_album": func(i int) (models.Query, bool) {
 			return models.Query{"album": {fmt.Sprintf("Album %d", i%10000)}}, true
 		},
@@ -178,38 +182,4 @@ func searchCmd(ctx context.Context, args []string) error {
 		out[name+"_mean_results"] = results / *queries
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
-}
-
-var words = []string{"river", "light", "night", "stone", "glass", "echo", "winter", "cafe", "senor", "blue", "fire", "ocean"}
-
-// Fill inserts n synthetic tracks spread over 1000 artists and 10000
-// albums.
-func Fill(ctx context.Context, st *store.Store, n int) error {
-	const batch = 5000
-	for start := 0; start < n; start += batch {
-		b, err := st.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		for i := start; i < min(start+batch, n); i++ {
-			t := store.Track{
-				Path: fmt.Sprintf("Artist %d/Album %d/%02d %s %s %d.flac", i/100, i/10, i%10+1, words[i%len(words)], words[(i/7)%len(words)], i),
-				Info: tags.Info{
-					Title:   fmt.Sprintf("%s %s %d", words[i%len(words)], words[(i/7)%len(words)], i),
-					Album:   fmt.Sprintf("Album %d", i/10),
-					Artists: []string{fmt.Sprintf("Artist %d", i/100)},
-					Genres:  []string{[]string{"Rock", "Jazz", "Folk", "Ambient"}[i%4]},
-					TrackNo: i%10 + 1, Date: fmt.Sprintf("%d", 1960+i%60), Length: 200 * time.Second,
-				},
-			}
-			if err := b.Put(&t); err != nil {
-				b.Rollback()
-				return err
-			}
-		}
-		if err := b.Commit(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
