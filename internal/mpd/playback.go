@@ -124,11 +124,11 @@ func cmdSeekCur(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	current, err := c.core.CurrentTlTrack(ctx)
+	state, err := c.core.PlaybackState(ctx)
 	if err != nil {
 		return err
 	}
-	if current == nil {
+	if state == "stopped" {
 		return protocol.Errorf(protocol.AckPlayerSync, "Not playing")
 	}
 	ms := int(math.Round(seconds * 1000))

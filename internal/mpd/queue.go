@@ -438,7 +438,7 @@ func parsePrio(arg string) (int, error) {
 		return 0, err
 	}
 	if prio > 255 {
-		return 0, protocol.Errorf(protocol.AckArg, "Priority out of range: %s", arg)
+		return 0, protocol.Errorf(protocol.AckArg, "Number too large: %s", arg)
 	}
 	return prio, nil
 }

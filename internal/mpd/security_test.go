@@ -348,7 +348,7 @@ func TestStickers(t *testing.T) {
 		{`sticker find song "" rating = 4`, "OK"},
 		{`sticker delete song "A/X/01 One.mp3" rating`, "OK"},
 		{`sticker get song "A/X/01 One.mp3" rating`, "ACK [50@0] {sticker} no such sticker"},
-		{`sticker set song nothere.mp3 a 1`, "ACK [50@0] {sticker} no such song"},
+		{`sticker set song nothere.mp3 a 1`, "ACK [50@0] {sticker} No such song"},
 	} {
 		if got := strings.Join(c.cmd(step.send), "|"); got != step.want {
 			t.Errorf("%s = %q, want %q", step.send, got, step.want)

@@ -157,7 +157,7 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 	}
 	if sub != "find" {
 		if _, err := c.lookupSong(ctx, clean); err != nil {
-			return protocol.Errorf(protocol.AckNoExist, "no such song")
+			return protocol.Errorf(protocol.AckNoExist, "No such song")
 		}
 	}
 	switch {
