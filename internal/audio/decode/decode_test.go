@@ -21,12 +21,17 @@ var formatCases = []formatCase{
 	{fixture{format: "mp3", seconds: 3, freq: 440, rate: 44100}, 60},
 	{fixture{format: "ogg", seconds: 3, freq: 440, rate: 44100}, 60},
 	{fixture{format: "opus", seconds: 3, freq: 440, rate: 48000}, 60},
+	{fixture{format: "mp3", seconds: 2.5, freq: 1000, rate: 22050}, 60},
+	{fixture{format: "mp3", seconds: 2, freq: 440, rate: 48000, channels: 1}, 60},
+	{fixture{format: "flac", seconds: 2, freq: 440, rate: 96000, channels: 1}, 200},
+	{fixture{format: "ogg", seconds: 2, freq: 440, rate: 32000, channels: 1}, 60},
+	{fixture{format: "opus", seconds: 2, freq: 440, rate: 48000, channels: 1}, 60},
 }
 
 func TestOpenLengthAndContent(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range formatCases {
-		t.Run(tc.format, func(t *testing.T) {
+		t.Run(tc.name(), func(t *testing.T) {
 			path := tc.make(t, dir)
 			s, err := Open(context.Background(), fileSource(path, ""), Options{})
 			if err != nil {
@@ -35,11 +40,15 @@ func TestOpenLengthAndContent(t *testing.T) {
 			defer s.Close()
 			got := readAll(t, s)
 			ch := s.Format().Channels
+			if tc.format == "opus" {
+				tc.rate = 48000
+			}
 			if s.Format().SampleRate != tc.rate {
 				t.Errorf("sample rate = %d, want %d", s.Format().SampleRate, tc.rate)
 			}
-			if n := int64(len(got) / ch); n != tc.frames() {
-				t.Errorf("decoded %d frames, want %d", n, tc.frames())
+			decoded := int64(len(got) / ch)
+			if decoded != tc.frames() {
+				t.Errorf("decoded %d frames, want %d", decoded, tc.frames())
 			}
 			wantFrames := tc.frames()
 			if tc.format == "opus" && !opusBuiltin {
@@ -50,12 +59,20 @@ func TestOpenLengthAndContent(t *testing.T) {
 			if s.Frames() != wantFrames {
 				t.Errorf("Frames() = %d, want %d", s.Frames(), wantFrames)
 			}
+			// ffmpeg is the reference for the content, and the source PCM
+			// for the length: ffmpeg 5.1 drops the first 128 frames of
+			// some Vorbis files.
 			want := ffmpegDecode(t, path, ch)
+			if srcCh := max(tc.channels, 1); tc.channels != 0 && srcCh != ch {
+				// go-mp3 always outputs stereo, and ffmpeg's upmix scales.
+				want = ffmpegDecode(t, path, srcCh)
+				got = firstChannel(got, ch)
+			}
 			if len(want) != len(got) {
-				t.Errorf("ffmpeg decoded %d samples, we decoded %d", len(want), len(got))
+				t.Logf("ffmpeg decoded %d samples, we decoded %d", len(want), len(got))
 			}
 			v := snr(want, got)
-			t.Logf("%s: %d frames, SNR against ffmpeg %.1f dB", tc.format, len(got)/ch, v)
+			t.Logf("%s: %d frames, SNR against ffmpeg %.1f dB", tc.name(), decoded, v)
 			if v < tc.minSNR {
 				t.Errorf("SNR against ffmpeg = %.1f dB, want at least %.1f", v, tc.minSNR)
 			}
@@ -66,7 +83,7 @@ func TestOpenLengthAndContent(t *testing.T) {
 func TestSeekFrameExact(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range formatCases {
-		t.Run(tc.format, func(t *testing.T) {
+		t.Run(tc.name(), func(t *testing.T) {
 			path := tc.make(t, dir)
 			s, err := Open(context.Background(), fileSource(path, ""), Options{})
 			if err != nil {
@@ -97,7 +114,7 @@ func TestSeekFrameExact(t *testing.T) {
 func TestOpenUnseekable(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range formatCases {
-		t.Run(tc.format, func(t *testing.T) {
+		t.Run(tc.name(), func(t *testing.T) {
 			path := tc.make(t, dir)
 			s, err := Open(context.Background(), streamSource(path), Options{})
 			if err != nil {

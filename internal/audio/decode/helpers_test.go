@@ -58,6 +58,15 @@ type fixture struct {
 	channels int
 }
 
+// name identifies the fixture in subtest names.
+func (f fixture) name() string {
+	channels := f.channels
+	if channels == 0 {
+		channels = 2
+	}
+	return fmt.Sprintf("%s-%d-%dch", f.format, f.rate, channels)
+}
+
 // frames returns the length of the PCM the fixture was encoded from.
 func (f fixture) frames() int64 { return int64(math.Round(f.seconds * float64(f.rate))) }
 
@@ -127,6 +136,15 @@ func readAll(t testing.TB, s audio.Stream) []float32 {
 			t.Fatalf("Read: %v", err)
 		}
 	}
+}
+
+// firstChannel returns channel 0 of interleaved samples.
+func firstChannel(x []float32, channels int) []float32 {
+	out := make([]float32, len(x)/channels)
+	for i := range out {
+		out[i] = x[i*channels]
+	}
+	return out
 }
 
 // ffmpegDecode decodes path with Debian's ffmpeg to interleaved float32 at
