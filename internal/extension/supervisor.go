@@ -25,8 +25,8 @@ import (
 // Bounds on what the host keeps of an extension's standard error.
 const (
 	stderrLineMax = 1024
-	stderrLogMax  = 200 // lines logged per run; the rest are counted
-	stderrTail    = 8   // lines kept for the crash report
+	stderrLogMax  = 50 // lines logged per run; the rest are counted
+	stderrTail    = 8  // lines kept for the crash report
 )
 
 // ext is one installed extension and its supervisor's state.
@@ -258,11 +258,13 @@ func describeExit(runErr, waitErr error, tail []string) error {
 	for _, l := range tail {
 		if strings.Contains(l, "out of memory") {
 			reason += " (memory limit)"
-			break
 		}
 	}
 	if sandbox.ExitedAtSetup(waitErr) {
 		reason = "sandbox setup failed"
+	}
+	if len(tail) > 0 && (strings.HasPrefix(tail[0], "fatal error:") || strings.HasPrefix(tail[0], "panic:")) {
+		reason += ": " + tail[0]
 	}
 	return fmt.Errorf("extension %s: %v", reason, runErr)
 }
@@ -291,22 +293,33 @@ func (e *ext) logStderr(r io.Reader, tail *stderrTailBuffer) {
 	}
 }
 
+// stderrTailBuffer keeps the first line that reports a Go runtime crash
+// and the last lines of standard error.
 type stderrTailBuffer struct {
-	mu  sync.Mutex
-	buf []string
+	mu       sync.Mutex
+	headline string
+	buf      []string
 }
 
 func (t *stderrTailBuffer) add(line string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.headline == "" && (strings.HasPrefix(line, "fatal error:") || strings.HasPrefix(line, "panic:")) {
+		t.headline = line
+	}
 	t.buf = append(t.buf, line)
 	if len(t.buf) > stderrTail {
 		t.buf = t.buf[len(t.buf)-stderrTail:]
 	}
 }
 
+// lines returns the headline, when there is one, and the last lines.
 func (t *stderrTailBuffer) lines() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]string(nil), t.buf...)
+	var out []string
+	if t.headline != "" {
+		out = append(out, t.headline)
+	}
+	return append(out, t.buf...)
 }

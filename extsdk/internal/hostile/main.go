@@ -77,6 +77,9 @@ func forkBomb() error {
 	var errs []error
 	for i := 0; i < 50; i++ {
 		cmd := exec.Command(self)
+		// Passing open files keeps exec from opening /dev/null, which the
+		// sandbox hides, so the attempt reaches fork itself.
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			errs = append(errs, err)
 			continue
