@@ -189,7 +189,7 @@ func TestConversationsRealCore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
-		adapter := mpd.NewCoreAdapter(c, mpd.CoreOptions{})
+		adapter := mpd.NewCoreAdapter(c, mpd.CoreOptions{Outputs: memcore.New(nil)})
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
 		go adapter.Run(ctx)
