@@ -166,3 +166,44 @@ func TestFFmpegFallback(t *testing.T) {
 		})
 	}
 }
+
+// TestSeekLongFiles seeks far into 20-second files, where Opus and MP3
+// restart decoding at a page or frame before the target, and compares the
+// rest with a linear decode.
+func TestSeekLongFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []formatCase{
+		{fixture{format: "opus", seconds: 20, freq: 440, rate: 48000}, 60},
+		{fixture{format: "mp3", seconds: 20, freq: 440, rate: 44100}, 90},
+		{fixture{format: "ogg", seconds: 20, freq: 440, rate: 44100}, 90},
+		{fixture{format: "flac", seconds: 20, freq: 440, rate: 44100}, 200},
+	} {
+		t.Run(tc.name(), func(t *testing.T) {
+			path := tc.make(t, dir)
+			s, err := Open(context.Background(), fileSource(path, ""), Options{})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			all := readAll(t, s)
+			ch := int64(s.Format().Channels)
+			rate := int64(s.Format().SampleRate)
+			for _, frame := range []int64{rate*10 + 123, rate * 15, rate*19 + 77} {
+				if err := s.SeekFrame(frame); err != nil {
+					t.Fatalf("SeekFrame(%d): %v", frame, err)
+				}
+				got := readAll(t, s)
+				want := all[frame*ch:]
+				if len(got) != len(want) {
+					t.Fatalf("after SeekFrame(%d) read %d samples, want %d", frame, len(got), len(want))
+				}
+				v := snr(want, got)
+				t.Logf("after SeekFrame(%d): SNR against linear decode %.1f dB", frame, v)
+				if v < tc.minSNR {
+					t.Errorf("after SeekFrame(%d): SNR against linear decode %.1f dB, want at least %.1f",
+						frame, v, tc.minSNR)
+				}
+			}
+		})
+	}
+}
