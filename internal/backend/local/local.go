@@ -44,7 +44,7 @@ const (
 	DefaultImagePrefix = "/local/"
 )
 
-// Config is what Open needs, taken from the [local] config section.
+// Config is the input of Open, taken mostly from the [local] config section.
 type Config struct {
 	// MediaDir is the music folder ([local] media_dir).
 	MediaDir string
@@ -113,6 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Library, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	log := cfg.Logger.With("backend", Scheme)
+
 	if cfg.MediaDir == "" || cfg.DataDir == "" {
 		return nil, errors.New("open local library: set [local] media_dir and the data folder")
 	}
@@ -125,6 +126,7 @@ func Open(ctx context.Context, cfg Config) (*Library, error) {
 		root.Close()
 		return nil, fmt.Errorf("open local library: %w", err)
 	}
+
 	reader, err := tags.NewReader(tags.Options{TempDir: cfg.TempDir})
 	if err != nil {
 		st.Close()
@@ -141,6 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Library, error) {
 		root.Close()
 		return nil, fmt.Errorf("open local library: %w", err)
 	}
+
 	l, err := New(Options{Root: root, Store: st, Scanner: sc, ImagePrefix: cfg.ImagePrefix, Logger: log})
 	if err != nil {
 		return nil, err

@@ -153,7 +153,7 @@ type Summary struct {
 	Duration time.Duration
 }
 
-// Request says what to scan.
+// Request selects what a scan covers.
 type Request struct {
 	// Force reads every file again, even when its size and modification
 	// time are unchanged.
@@ -289,6 +289,9 @@ func (s *Scanner) index(ctx context.Context, todo []file, stamps map[string]stor
 	}
 	if err := w.commit(); err != nil {
 		return err
+	}
+	if sum.Updated == 0 && sum.Removed == 0 {
+		return nil // nothing can have become unused
 	}
 	return s.store.Prune(ctx)
 }

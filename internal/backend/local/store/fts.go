@@ -8,13 +8,13 @@ import (
 // maxMatchTokens bounds the words of one search value.
 const maxMatchTokens = 32
 
-// MatchExpr turns user text into an FTS5 query that can only match words:
-// the text is split into runs of letters, digits and marks (as the
-// unicode61 tokenizer splits it), each run becomes a quoted prefix phrase
-// ("word"*), and the phrases are joined with AND. When column is not empty
-// the expression is limited to that column, which must be a column name of
-// tracks_fts chosen by this package, never user text. MatchExpr returns ""
-// when the text holds no word.
+// MatchExpr turns user text into an FTS5 query that can only match words.
+// The text is split into runs of letters, digits and marks, as the
+// unicode61 tokenizer splits it. Each run becomes a quoted prefix phrase
+// ("word"*), and the phrases are joined with AND. A non-empty column limits
+// the expression to that column of tracks_fts; it is chosen by this
+// package, never taken from user text. MatchExpr returns "" when the text
+// contains no word.
 func MatchExpr(column, text string) string {
 	words := strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r) && !unicode.Is(unicode.Co, r)
