@@ -5,6 +5,11 @@
 // length of the PCM that was encoded. Anything else (M4A with AAC or ALAC,
 // MPEG-2.5 MP3, free-format MP3, Ogg FLAC, AIFF) goes to a sandboxed ffmpeg
 // child process that reads the bytes on stdin.
+//
+// The fallback starts ffmpeg through sandbox.Command, which re-executes the
+// current binary, so every program and test binary that decodes such
+// formats must call sandbox.RunChildIfRequested first thing in main or
+// TestMain.
 package decode
 
 import (
@@ -118,7 +123,8 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 		log.Info("built-in decoder failed, trying ffmpeg", "format", k.String(), "err", err)
 	}
 
-	s, ferr := openFFmpeg(ctx, in, k == kindMP4, opts.FFmpeg, log)
+	// A live stream never ends, so it cannot be buffered whole.
+	s, ferr := openFFmpeg(ctx, in, k == kindMP4 && !src.Live, opts.FFmpeg, log)
 	if ferr != nil {
 		in.close()
 		if builtin {

@@ -22,6 +22,9 @@ type oggPacket struct {
 
 // oggPacketReader assembles the packets of the first logical stream in an
 // Ogg file, skipping pages of other streams.
+//
+// NOTE: a chained file or radio stream, where a new logical stream follows
+// the end of the first, ends at that first stream's end.
 type oggPacketReader struct {
 	br      *bufio.Reader
 	serial  uint32

@@ -12,6 +12,10 @@ import (
 
 // vorbisCodec decodes Ogg Vorbis with jfreymuth/oggvorbis, which already
 // starts at granule 0 and ends at the last page's granule position.
+//
+// NOTE: oggvorbis v1.0.5 puts no bound on the size of a packet spread over
+// continued pages, so a hostile live Ogg stream can make it allocate
+// without limit; files are bounded by their size.
 type vorbisCodec struct {
 	in *input
 	r  *oggvorbis.Reader
