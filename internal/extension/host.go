@@ -276,8 +276,9 @@ type Status struct {
 	// Granted are the scopes the extension holds.
 	Granted scope.Set
 	// State is "stopped", "starting", "running", "restarting" or "failed".
-	State    string
-	Restarts int
+	State string
+	// Failures counts the runs that ended with an error.
+	Failures int
 	// LastError is why the last run ended, empty when none did.
 	LastError string
 }

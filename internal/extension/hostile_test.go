@@ -227,7 +227,7 @@ func TestHostileExtension(t *testing.T) {
 		s.waitAudit(t, audit.SandboxViolation, "hostile", "outside the extension's schemes")
 	})
 
-	restarts := 1
+	starts := 1
 	for _, fatal := range []struct{ attack, audit, detail string }{
 		{"huge", audit.SandboxViolation, "message too large"},
 		{"malformed", audit.SandboxViolation, "malformed message"},
@@ -238,8 +238,8 @@ func TestHostileExtension(t *testing.T) {
 			err := h.attackFatal(t, fatal.attack)
 			t.Logf("lookup error: %v", err)
 			s.waitAudit(t, fatal.audit, "hostile", fatal.detail)
-			restarts++
-			s.waitRunning(t, "hostile", restarts)
+			starts++
+			s.waitRunning(t, "hostile", starts)
 		})
 	}
 

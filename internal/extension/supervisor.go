@@ -43,7 +43,7 @@ type ext struct {
 	c         *conn
 	root      *models.Ref
 	state     string
-	restarts  int
+	failures  int // runs that ended with an error
 	lastError string
 }
 
@@ -73,7 +73,7 @@ func (e *ext) status() Status {
 	return Status{
 		Name: e.name, Version: e.inst.Manifest.Version,
 		Signed: e.inst.Record.Signed, Key: e.inst.Record.Key,
-		Granted: e.granted, State: e.state, Restarts: e.restarts, LastError: e.lastError,
+		Granted: e.granted, State: e.state, Failures: e.failures, LastError: e.lastError,
 	}
 }
 
@@ -115,7 +115,7 @@ func (e *ext) supervise(ctx context.Context) {
 		failures++
 		e.mu.Lock()
 		e.lastError = err.Error()
-		e.restarts++
+		e.failures++
 		e.mu.Unlock()
 		if failures > b.MaxRestarts {
 			e.setState("failed")

@@ -1,0 +1,112 @@
+package extension
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/audio/audiotest"
+	"github.com/tonearm/tonearm/internal/audit"
+	"github.com/tonearm/tonearm/internal/core"
+	"github.com/tonearm/tonearm/internal/core/scope"
+	"github.com/tonearm/tonearm/internal/extension/manifest"
+	"github.com/tonearm/tonearm/internal/extension/pkg"
+)
+
+func TestGrantedIntersection(t *testing.T) {
+	allowed := scope.NewSet(scope.LibraryRead, scope.EventsPlayback)
+	cases := []struct {
+		requested []string
+		want      string
+	}{
+		{nil, ""},
+		{[]string{"library:read"}, "library:read"},
+		{[]string{"library:read", "admin", "playback:control"}, "library:read"},
+		{[]string{"events:playback", "events:mixer", "bogus"}, "events:playback"},
+	}
+	for _, tc := range cases {
+		if got := Granted(tc.requested, allowed).String(); got != tc.want {
+			t.Errorf("Granted(%v) = %q, want %q", tc.requested, got, tc.want)
+		}
+	}
+	if DefaultAllowedScopes().Has(scope.Admin) || DefaultAllowedScopes().Has(scope.TracklistWrite) {
+		t.Error("default allowed scopes include admin or tracklist:write")
+	}
+}
+
+func TestCrashLoopGivesUp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "extensions")
+	m := &manifest.Manifest{Name: "broken", Version: "1", Executable: "run.sh"}
+	var buf bytes.Buffer
+	// The script needs /bin/sh, which the sandbox does not grant, so
+	// every start fails.
+	if err := pkg.Build(&buf, m, []pkg.File{{Name: "run.sh", Data: []byte("#!/bin/sh\nexit 0\n"), Executable: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pkg.Install(pkg.InstallOptions{Dir: dir, Package: buf.Bytes(), AllowUnsigned: true}); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	auditPath := filepath.Join(t.TempDir(), "audit.log")
+	al, err := audit.Open(auditPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Close()
+	h, err := New(Options{Dir: dir, Audit: al, Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Backoff: Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, MaxRestarts: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	player := audiotest.New(audiotest.Options{Manual: true})
+	defer player.Close()
+	c, err := core.New(core.Options{Player: player})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := h.Start(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	s := &server{host: h, core: c, logs: logs, auditPath: auditPath}
+	deadline := time.Now().Add(30 * time.Second)
+	for h.Status()[0].State != "failed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("extension not given up after 30 s: %+v\n%s", h.Status(), logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st := h.Status()[0]
+	if st.Failures != 3 || st.Signed {
+		t.Errorf("status = %+v, want 3 failed runs and unsigned", st)
+	}
+	if n := s.countAudit(t, audit.ExtensionCrashed, "broken"); n != 3 {
+		t.Errorf("extension_crashed audited %d times, want 3", n)
+	}
+	if !strings.Contains(st.LastError, "sandbox setup failed") {
+		t.Errorf("last error %q does not name the sandbox setup", st.LastError)
+	}
+	if !strings.Contains(logs.String(), "extension is unsigned") {
+		t.Error("no warning that the extension is unsigned")
+	}
+}
+
+func TestSchemeClashSkipsSecond(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "extensions")
+	a := install(t, dir, helloManifest(t), "hello")
+	other := *helloManifest(t)
+	other.Name = "hello2"
+	b := install(t, dir, &other, "hello")
+	h, err := New(Options{Installed: []pkg.Installed{a, b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.Backends()); n != 1 {
+		t.Errorf("%d backends for two extensions claiming hello:, want 1", n)
+	}
+}
