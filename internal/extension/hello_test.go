@@ -2,6 +2,7 @@ package extension
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,4 +116,38 @@ func waitPlaying(t *testing.T, s *server) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("playback did not start: position %v", s.player.Position())
+}
+
+func TestHelloStreamsAudio(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "extensions")
+	install(t, dir, helloManifest(t), "hello")
+	s := startServer(t, dir)
+	s.waitRunning(t, "hello", 1)
+	ctx := context.Background()
+	pb := s.host.Backends()[0].Playback
+	src, err := pb.Resolve(ctx, "hello:track/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := src.Open(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("close stream: %v", err)
+	}
+	// 2 s of 16-bit mono at 22050 Hz after a 44-byte header.
+	if want := 44 + 2*22050*2; len(data) != want {
+		t.Errorf("stream of %d bytes, want %d", len(data), want)
+	}
+	if string(data[:4]) != "RIFF" || string(data[8:16]) != "WAVEfmt " {
+		t.Errorf("stream starts %q, want a WAV header", data[:16])
+	}
+	if _, err := pb.Resolve(ctx, "local:track:x.mp3"); err == nil {
+		t.Error("Resolve accepted a URI outside hello's scheme")
+	}
 }

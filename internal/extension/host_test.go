@@ -110,3 +110,19 @@ func TestSchemeClashSkipsSecond(t *testing.T) {
 		t.Errorf("%d backends for two extensions claiming hello:, want 1", n)
 	}
 }
+
+func TestCPULimitKills(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "extensions")
+	install(t, dir, &manifest.Manifest{
+		Name: "spinner", Version: "1", Executable: "hostile", Schemes: []string{"hostile"},
+		Limits: manifest.Limits{CPUSeconds: 1},
+	}, "hostile")
+	s := startServer(t, dir)
+	s.waitRunning(t, "spinner", 1)
+	lib := s.host.Backends()[0].Library
+	if _, err := lib.Lookup(context.Background(), "hostile:spin"); err == nil {
+		t.Fatal("lookup of an endless loop succeeded")
+	}
+	s.waitAudit(t, audit.ExtensionCrashed, "spinner", "CPU time limit")
+	s.waitRunning(t, "spinner", 2)
+}

@@ -201,7 +201,9 @@ func (e *ext) runOnce(ctx context.Context) error {
 		e.h.audit(ctx, audit.SandboxViolation, e.name, runErr.Error())
 		return runErr
 	}
-	return e.crashed(ctx, describeExit(runErr, waitErr, tail.lines()), tail.lines())
+	cpuLimit := time.Duration(e.inst.Manifest.Limits.CPUSeconds) * time.Second
+	hitCPU := cmd.ProcessState != nil && cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime() >= cpuLimit
+	return e.crashed(ctx, describeExit(runErr, waitErr, hitCPU, tail.lines()), tail.lines())
 }
 
 // serveRun performs the handshake, forwards events and waits until the
@@ -241,23 +243,25 @@ func (e *ext) crashed(ctx context.Context, err error, tail []string) error {
 }
 
 // describeExit explains how the process ended, naming the resource limit
-// it hit when the exit shows one.
-func describeExit(runErr, waitErr error, tail []string) error {
+// it hit when the exit or its standard error shows one. hitCPU reports
+// that the process used its whole CPU time limit.
+func describeExit(runErr, waitErr error, hitCPU bool, tail []string) error {
 	reason := "exited"
 	var ee *exec.ExitError
 	if errors.As(waitErr, &ee) {
 		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			reason = "killed by " + ws.Signal().String()
-			if ws.Signal() == syscall.SIGXCPU {
-				reason += " (CPU time limit)"
-			}
+			reason = fmt.Sprintf("killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
 		} else {
 			reason = fmt.Sprintf("exited with status %d", ee.ExitCode())
 		}
 	}
+	if hitCPU {
+		reason += " (CPU time limit)"
+	}
 	for _, l := range tail {
 		if strings.Contains(l, "out of memory") {
 			reason += " (memory limit)"
+			break
 		}
 	}
 	if sandbox.ExitedAtSetup(waitErr) {

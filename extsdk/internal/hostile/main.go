@@ -46,6 +46,10 @@ func (a *attacker) attack(ctx context.Context, kind, arg string) error {
 		return err
 	case "fork":
 		return forkBomb()
+	case "spin":
+		for {
+			runtime.Gosched()
+		}
 	case "alloc":
 		allocate()
 		return nil
