@@ -43,7 +43,7 @@ type Track struct {
 	Comment string   `json:"comment,omitempty"`
 }
 
-// SearchResult is the backend's answer to a search.
+// SearchResult is the result of one backend's search.
 type SearchResult struct {
 	URI     string   `json:"uri,omitempty"`
 	Tracks  []Track  `json:"tracks,omitempty"`

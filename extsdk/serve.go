@@ -8,7 +8,7 @@ import (
 	"io"
 )
 
-// serve answers one request from the server.
+// serve handles one request from the server.
 func (x *Extension) serve(ctx context.Context, m message, b Backend) {
 	if b == nil {
 		x.reply(m.ID, nil, fmt.Errorf("method %q: this extension serves no backend", m.Method))

@@ -18,7 +18,7 @@ func SineWAV(hz float64, ms, rate int) []byte {
 	// fmt chunk: size 16, PCM, mono, sample rate, byte rate, block
 	// align, bits per sample.
 	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, le, v) // writes to a bytes.Buffer cannot fail
+		_ = binary.Write(&b, le, v) // bytes.Buffer.Write returns no error
 	}
 	b.WriteString("data")
 	_ = binary.Write(&b, le, uint32(2*n))

@@ -111,7 +111,7 @@ type searchParams struct {
 	Exact bool         `json:"exact"`
 }
 
-// Search asks the extension for matches.
+// Search sends the query to the extension.
 func (a *adapter) Search(ctx context.Context, query models.Query, uris []string, exact bool) (models.SearchResult, error) {
 	var res models.SearchResult
 	if err := a.call(ctx, MethodSearch, searchParams{query, uris, exact}, &res); err != nil {

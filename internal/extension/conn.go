@@ -196,6 +196,7 @@ func (c *conn) call(ctx context.Context, method string, params, out any) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.limits.CallTimeout)
 	defer cancel()
+
 	id := c.nextID.Add(1)
 	req, err := wire.NewRequest(id, method, params)
 	if err != nil {
@@ -214,6 +215,7 @@ func (c *conn) call(ctx context.Context, method string, params, out any) error {
 		delete(c.pending, id)
 		c.mu.Unlock()
 	}()
+
 	if !c.send(req) {
 		return fmt.Errorf("%s %s: outgoing queue of %d messages is full", c.name, method, c.limits.QueueLength)
 	}

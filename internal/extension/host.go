@@ -1,11 +1,11 @@
 // Package extension runs extensions: programs from signed packages that
 // add music sources or act on the server through its core API. Each runs
 // as a separate, sandboxed process and speaks JSON-RPC 2.0 over its stdin
-// and stdout (see package wire). The host grants it the scopes its
-// manifest requests and the configuration allows, checks every message,
-// forwards the events its scopes and subscriptions allow, serves its URI
-// schemes to core as a backend, and restarts it with backoff when it
-// crashes or misbehaves.
+// and stdout (see package wire). The host grants it the scopes that both
+// its manifest and the configuration name, and checks every message. It
+// forwards the events those scopes and the manifest's subscriptions
+// allow, and serves the extension's URI schemes to core as a backend.
+// An extension that crashes or misbehaves is restarted with backoff.
 //
 // Wiring: build the host before core, pass Backends to core.New, then
 // Start the host with the core:
@@ -19,7 +19,6 @@ package extension
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -279,7 +278,7 @@ type Status struct {
 	State string
 	// Failures counts the runs that ended with an error.
 	Failures int
-	// LastError is why the last run ended, empty when none did.
+	// LastError is the error that ended the last run, empty when none did.
 	LastError string
 }
 
@@ -317,5 +316,3 @@ func Granted(requested []string, allowed scope.Set) scope.Set {
 func (h *Host) audit(ctx context.Context, kind, name, detail string) {
 	h.opts.Audit.Record(ctx, audit.Event{Kind: kind, Principal: string(scope.KindExtension) + ":" + name, Detail: detail})
 }
-
-var errNotStarted = fmt.Errorf("extension host not started: %w", errStopped)

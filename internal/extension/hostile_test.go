@@ -40,12 +40,12 @@ func listenTCP(t *testing.T) (string, uint16) {
 }
 
 type hostileSetup struct {
-	s         *server
-	lib       backend.Library
-	granted   string // a file inside the read grant
-	secret    string // a file outside every grant
-	declared  string // a listener on a declared port
-	undeclard string // a listener on another port
+	s          *server
+	lib        backend.Library
+	granted    string // a file inside the read grant
+	secret     string // a file outside every grant
+	declared   string // a listener on a declared port
+	undeclared string // a listener on another port
 }
 
 func setupHostile(t *testing.T) *hostileSetup {
@@ -82,27 +82,28 @@ func setupHostile(t *testing.T) *hostileSetup {
 	if lib == nil {
 		t.Fatal("no backend for the hostile extension")
 	}
-	return &hostileSetup{s: s, lib: lib, granted: granted, secret: secret, declared: declared, undeclard: undeclared}
+	return &hostileSetup{s: s, lib: lib, granted: granted, secret: secret, declared: declared, undeclared: undeclared}
 }
 
-// attack asks the hostile extension to try one thing and returns the
-// name of the track it answers with: "allowed" or "denied: <error>".
-func (h *hostileSetup) attack(t *testing.T, what string) string {
+// attack makes the hostile extension try one attack, "<kind>/<arg>",
+// and returns the name of the track it returns: "allowed" or
+// "denied: <error>".
+func (h *hostileSetup) attack(t *testing.T, request string) string {
 	t.Helper()
-	tracks, err := h.lib.Lookup(context.Background(), "hostile:"+what)
+	tracks, err := h.lib.Lookup(context.Background(), "hostile:"+request)
 	if err != nil {
-		t.Fatalf("attack %s: lookup failed: %v", what, err)
+		t.Fatalf("attack %s: lookup failed: %v", request, err)
 	}
 	return tracks[0].Name
 }
 
-// attackFatal asks for an attack after which the host must stop the
+// attackFatal requests an attack after which the host must stop the
 // extension, and returns the lookup's error.
-func (h *hostileSetup) attackFatal(t *testing.T, what string) error {
+func (h *hostileSetup) attackFatal(t *testing.T, request string) error {
 	t.Helper()
-	_, err := h.lib.Lookup(context.Background(), "hostile:"+what)
+	_, err := h.lib.Lookup(context.Background(), "hostile:"+request)
 	if err == nil {
-		t.Fatalf("attack %s: lookup succeeded; want the extension stopped", what)
+		t.Fatalf("attack %s: lookup succeeded; want the extension stopped", request)
 	}
 	return err
 }
@@ -146,7 +147,7 @@ func TestHostileExtension(t *testing.T) {
 		}
 	})
 	t.Run("connect undeclared port", func(t *testing.T) {
-		got := h.attack(t, "connect/"+h.undeclard)
+		got := h.attack(t, "connect/"+h.undeclared)
 		if !strings.Contains(got, "permission denied") {
 			t.Errorf("connect to an undeclared port: %q, want permission denied", got)
 		}

@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 }
 
 // buildSDKProgram builds a program of the extsdk module as a static
-// binary, as extension authors are told to.
+// binary, as docs/extensions.md describes.
 func buildSDKProgram(pkgPath, out string) error {
 	goTool := filepath.Join(runtimeGOROOT(), "bin", "go")
 	cmd := exec.Command(goTool, "build", "-o", out, pkgPath)

@@ -21,7 +21,7 @@ import (
 
 // Methods of the pipe protocol. The host calls the extension's
 // "extension.*", "library.*" and "playback.*" methods and sends it
-// "event" notifications; the extension calls "core.*" methods and
+// "event" notifications. The extension calls "core.*" methods and
 // "events.publish", and sends "log" notifications.
 const (
 	MethodInitialize = "extension.initialize"
@@ -74,7 +74,7 @@ func (e *ext) coreDispatcher() func() (*jsonrpc.Dispatcher, error) {
 	})
 }
 
-// serve answers one request or notification from the extension.
+// serve handles one request or notification from the extension.
 func (e *ext) serve(ctx context.Context, m *wire.Message, line []byte) *wire.Message {
 	switch {
 	case m.Method == MethodLog:
@@ -107,6 +107,7 @@ func (e *ext) callCore(ctx context.Context, m *wire.Message, line []byte) *wire.
 	if m.IsNotification() {
 		return nil
 	}
+
 	d, err := e.dispatcher()
 	if err != nil {
 		e.log.Error("core method table not built", "err", err)
@@ -114,6 +115,7 @@ func (e *ext) callCore(ctx context.Context, m *wire.Message, line []byte) *wire.
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.h.opts.Limits.CallTimeout)
 	defer cancel()
+
 	reply := d.Handle(httpapi.WithPrincipal(ctx, e.principal()), line)
 	resp, err := wire.Decode(reply)
 	if err != nil {

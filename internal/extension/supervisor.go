@@ -211,7 +211,7 @@ func (e *ext) runOnce(ctx context.Context) error {
 func (e *ext) serveRun(ctx context.Context, c *conn, cmd *exec.Cmd) error {
 	var init initResult
 	initCtx, cancel := context.WithTimeout(ctx, e.h.opts.Limits.StartTimeout)
-	err := c.call(initCtx, "extension.initialize", e.initParams(), &init)
+	err := c.call(initCtx, MethodInitialize, e.initParams(), &init)
 	cancel()
 	if err != nil {
 		if cerr := c.err(); cerr != nil && errors.Is(cerr, errViolation) {

@@ -1,6 +1,6 @@
 // Command hostile is a test extension that attacks the server and its
 // sandbox on request. The server's tests look up "hostile:<attack>/<arg>"
-// URIs, and the extension answers with one track whose name starts with
+// URIs, and the extension returns one track whose name starts with
 // "allowed" or "denied: <error>". Attacks that end the process (alloc,
 // huge, malformed, flood) return no answer.
 package main

@@ -1,5 +1,5 @@
 // Package manifest parses and checks an extension's manifest: the JSON
-// file that declares what the extension is and every right it asks for.
+// file that declares what the extension is and every right it requests.
 // Parse rejects unknown keys and bounds every size and count, because a
 // manifest comes from an untrusted package.
 package manifest
@@ -50,7 +50,7 @@ const (
 	MaxOpenFiles      = 1024
 )
 
-// Manifest is what an extension declares.
+// Manifest is an extension's declaration of its identity and rights.
 type Manifest struct {
 	// Name is the extension's name: 1 to 64 characters of a-z, 0-9, '_'
 	// and '-', starting with a letter. It names the install folder, the

@@ -4,9 +4,9 @@
 // executable it names and any other files. Its signature is a separate
 // JSON file (the package path plus ".sig") holding an ed25519 public key
 // and the signature of the package's SHA-256 digest. Install accepts a
-// package only when a trusted key signed it, or when the caller passes
-// AllowUnsigned and no signature file exists; the installed folder then
-// records that the package was unsigned.
+// package only when a trusted key signed it. With AllowUnsigned it also
+// accepts a package without a signature file, and the installed folder
+// records that the package is unsigned.
 package pkg
 
 import (

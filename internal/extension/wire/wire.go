@@ -66,7 +66,7 @@ func (m *Message) IsRequest() bool { return m.Method != "" && m.ID != nil }
 // IsNotification reports whether m is a request without an id.
 func (m *Message) IsNotification() bool { return m.Method != "" && m.ID == nil }
 
-// IsResponse reports whether m answers a request.
+// IsResponse reports whether m is a response to a request.
 func (m *Message) IsResponse() bool { return m.Method == "" }
 
 // IntID returns the id of m as an integer. Both sides of the pipe number
