@@ -63,7 +63,8 @@ func TestOpenLengthAndContent(t *testing.T) {
 			// for the length: ffmpeg 5.1 drops the first 128 frames of
 			// some Vorbis files.
 			want := ffmpegDecode(t, path, ch)
-			if srcCh := max(tc.channels, 1); tc.channels != 0 && srcCh != ch {
+			viaFFmpeg := tc.format == "opus" && !opusBuiltin
+			if srcCh := max(tc.channels, 1); tc.channels != 0 && srcCh != ch && !viaFFmpeg {
 				// go-mp3 always outputs stereo, and ffmpeg's upmix scales.
 				want = ffmpegDecode(t, path, srcCh)
 				got = firstChannel(got, ch)
