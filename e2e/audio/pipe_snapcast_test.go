@@ -252,12 +252,14 @@ func TestPulseServerRestartReconnects(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	server = start()
 
+	// The output retries after 0.5 s, 1 s, 2 s, ..., so it is back within
+	// 3.5 s of the kill; the tone has 7 s left at the kill.
 	rec := pulsetest.StartRecording(t, addr, "restart_sink")
-	time.Sleep(3 * time.Second)
+	time.Sleep(4500 * time.Millisecond)
 	got := rec.Stop()
 	keepOnFailure(t, got)
 	if d := got.SoundDuration(silence); d < 2*time.Second {
-		t.Errorf("heard %v in 3 s after the server restarted, want the tone again", d)
+		t.Errorf("heard %v in 4.5 s after the server restarted, want the tone again", d)
 	}
 	if f := got.TrimSilence(silence).Frequency(); !within(f, 440, 3) {
 		t.Errorf("after the restart: %.1f Hz, want 440", f)

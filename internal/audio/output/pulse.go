@@ -18,11 +18,12 @@ import (
 )
 
 const (
-	// pulseLatency is the stream's target buffer. Pause (cork) and Flush
-	// act on the server at once whatever its size, but a volume change is
-	// heard only after it, so it trades that delay against underruns on a
-	// busy machine. The stream starts once a quarter of it is filled.
-	pulseLatency = 300 * time.Millisecond
+	// pulseLatency is the stream's target latency; PulseAudio 16.1 grants
+	// about 450 ms of it as stream buffer on a null sink. Pause (cork) and
+	// Flush act on the server at once whatever its size, but a volume change
+	// is heard only after it, so it trades that delay against underruns on
+	// a busy machine. The stream starts once a quarter of it is filled.
+	pulseLatency = 500 * time.Millisecond
 	// pulseRequestTimeout bounds every request but drain.
 	pulseRequestTimeout = 10 * time.Second
 	pulseDialTimeout    = 2 * time.Second
