@@ -75,6 +75,7 @@ func steps(t *testing.T, freqs []float64, stepSeconds float64) string {
 			data = binary.LittleEndian.AppendUint16(data, uint16(v))
 		}
 	}
+
 	var h []byte
 	h = append(h, "RIFF"...)
 	h = binary.LittleEndian.AppendUint32(h, uint32(36+len(data)))

@@ -181,6 +181,7 @@ func TestSnapcastTCPReachesServer(t *testing.T) {
 		_, _ = buf.ReadFrom(c)
 		received <- buf.Len()
 	}()
+
 	path := tone(t, "a440", 440, 1)
 	specs, err := output.Parse("snapcast:tcp:" + l.Addr().String())
 	if err != nil {
@@ -252,8 +253,8 @@ func TestPulseServerRestartReconnects(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	server = start()
 
-	// The output retries after 0.5 s, 1 s, 2 s, ..., so it is back within
-	// 3.5 s of the kill; the tone has 7 s left at the kill.
+	// The output retries after 0.5 s, 1 s, 2 s and so on, so it is back
+	// within 3.5 s of the kill. The tone has 7 s left at the kill.
 	rec := pulsetest.StartRecording(t, addr, "restart_sink")
 	time.Sleep(4500 * time.Millisecond)
 	got := rec.Stop()

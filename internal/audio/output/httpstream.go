@@ -180,7 +180,7 @@ func (s *HTTPStream) dropFormatLocked(format streamFormat) {
 	}
 }
 
-// removeLocked forgets l, and closes its format's encoder when l was its
+// removeLocked removes l, and closes its format's encoder when l was its
 // last listener.
 func (s *HTTPStream) removeLocked(l *listener) {
 	if _, ok := s.listeners[l]; !ok {
@@ -276,6 +276,7 @@ func (s *HTTPStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown stream format: use stream.opus or stream.flac", http.StatusNotFound)
 		return
 	}
+
 	h := w.Header()
 	h.Set("Content-Type", format.contentType())
 	h.Set("Cache-Control", "no-cache, no-store")
@@ -283,14 +284,15 @@ func (s *HTTPStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
+
 	l, header, err := s.subscribe(format, r.RemoteAddr)
 	switch {
 	case err == errTooManyListeners:
-		s.log.Warn("stream listener refused, listener cap reached", "remote", r.RemoteAddr, "max", s.opts.MaxListeners)
+		s.log.Warn("stream listener rejected, listener cap reached", "remote", r.RemoteAddr, "max", s.opts.MaxListeners)
 		http.Error(w, "too many listeners", http.StatusServiceUnavailable)
 		return
 	case err != nil:
-		s.log.Error("stream listener refused", "remote", r.RemoteAddr, "err", err)
+		s.log.Error("stream listener rejected", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "stream unavailable", http.StatusServiceUnavailable)
 		return
 	}

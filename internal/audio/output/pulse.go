@@ -27,12 +27,12 @@ const (
 	// pulseRequestTimeout bounds every request but drain.
 	pulseRequestTimeout = 10 * time.Second
 	pulseDialTimeout    = 2 * time.Second
-	// pulseStallTimeout is how long an unpaused stream may go without
-	// asking for data before the output takes the server for gone.
+	// pulseStallTimeout is how long an unpaused stream may go without a
+	// data request before the output treats the server as gone.
 	pulseStallTimeout = 5 * time.Second
 	pulseMaxBackoff   = 10 * time.Second
 	// pulseDelayCache is how long a measured delay is extrapolated before
-	// the server is asked again.
+	// the next GET_PLAYBACK_LATENCY request.
 	pulseDelayCache = 50 * time.Millisecond
 	// pulseFallbackLead paces the writer while the server is away.
 	pulseFallbackLead = 100 * time.Millisecond

@@ -325,6 +325,7 @@ func (e *engine) open(src audio.Source, abortable bool) (*track, error) {
 	opts.OnTitle = func(title string) {
 		e.p.emit(audio.Event{Type: audio.EventStreamTitle, URI: uri, Title: title})
 	}
+
 	s, err := e.p.opts.Open(ctx, src, opts)
 	if abortable {
 		e.p.mu.Lock()
@@ -339,6 +340,7 @@ func (e *engine) open(src audio.Source, abortable bool) (*track, error) {
 		cancel()
 		return nil, err
 	}
+
 	s, err = convert(s, e.p.opts.Resample)
 	if err != nil {
 		cancel()
