@@ -264,6 +264,7 @@ func (s *Scanner) index(ctx context.Context, todo []file, stamps map[string]stor
 	for r := range results {
 		prog.add()
 		if r.err != nil {
+			// NOTE: a failed file gets no row, so every scan reads it again.
 			sum.Failed++
 			s.log.Warn("file not indexed: cannot read its tags", "path", r.track.Path, "err", r.err)
 			continue
