@@ -27,7 +27,11 @@ func cmdSingle(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return protocol.Errorf(protocol.AckArg, "Unrecognized single mode, expected 0, 1, or oneshot")
 	}
-	c.s.setOneshot(mode == "oneshot")
+	state, err := c.core.PlaybackState(ctx)
+	if err != nil {
+		return err
+	}
+	c.s.setOneshot(mode == "oneshot", state == "playing")
 	return c.core.SetSingle(ctx, mode != "0")
 }
 

@@ -12,48 +12,76 @@ import (
 // updateTimeout bounds one library update.
 const updateTimeout = time.Hour
 
-// updater runs one library update at a time and numbers the jobs as MPD
-// does, starting at 1.
+// maxQueuedUpdates is the most updates waiting behind the running one, the
+// limit of MPD 0.23's update queue.
+const maxQueuedUpdates = 32
+
+type updateJob struct {
+	id      int
+	refresh func(context.Context) error
+	done    func()
+}
+
+// updater runs library updates one at a time, in order, and numbers them
+// as MPD does, starting at 1.
 type updater struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
 	nextID  int
 	current int
+	queue   []updateJob
 	errMsg  string
 	last    time.Time
 }
 
 func newUpdater(log *slog.Logger) *updater { return &updater{log: log, nextID: 1} }
 
-// start runs refresh in the background and calls done when it ends. A
-// second update while one runs gets ACK 54.
+// start queues refresh and returns its job id; done runs when it ends.
+// When maxQueuedUpdates jobs already wait, it returns ACK 54.
 func (u *updater) start(ctx context.Context, refresh func(context.Context) error, done func()) (int, error) {
 	u.mu.Lock()
-	if u.current != 0 {
-		u.mu.Unlock()
-		return 0, protocol.Errorf(protocol.AckUpdateAlready, "Update already running")
+	defer u.mu.Unlock()
+	if len(u.queue) >= maxQueuedUpdates {
+		return 0, protocol.Errorf(protocol.AckUpdateAlready, "Update queue is full")
 	}
-	id := u.nextID
+	job := updateJob{id: u.nextID, refresh: refresh, done: done}
 	u.nextID++
-	u.current = id
-	u.mu.Unlock()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), updateTimeout)
-		defer cancel()
-		err := refresh(ctx)
+	if u.current != 0 {
+		u.queue = append(u.queue, job)
+		return job.id, nil
+	}
+	u.current = job.id
+	go u.run(context.WithoutCancel(ctx), job)
+	return job.id, nil
+}
+
+// run runs job and then every queued job.
+func (u *updater) run(ctx context.Context, job updateJob) {
+	for {
+		jobCtx, cancel := context.WithTimeout(ctx, updateTimeout)
+		err := job.refresh(jobCtx)
+		cancel()
 		u.mu.Lock()
-		u.current = 0
 		u.last = time.Now()
 		u.errMsg = ""
 		if err != nil {
 			u.errMsg = "library update failed"
-			u.log.Error("MPD library update failed", "job", id, "err", err)
+			u.log.Error("MPD library update failed", "job", job.id, "err", err)
 		}
 		u.mu.Unlock()
-		done()
-	}()
-	return id, nil
+		job.done()
+
+		u.mu.Lock()
+		if len(u.queue) == 0 {
+			u.current = 0
+			u.mu.Unlock()
+			return
+		}
+		job, u.queue = u.queue[0], u.queue[1:]
+		u.current = job.id
+		u.mu.Unlock()
+	}
 }
 
 func (u *updater) running() int {

@@ -15,13 +15,15 @@ const maxSnapshots = 64
 // of single, the time spent playing and old tracklist orders for
 // plchanges.
 type watcher struct {
-	mu           sync.Mutex
-	oneshot      bool
-	playing      bool
-	playingSince time.Time
-	played       time.Duration
-	snapshots    map[int][]int // core tracklist version to tlids
-	order        []int         // versions in snapshots, oldest first
+	mu      sync.Mutex
+	oneshot bool
+	// oneshotPlayed is set once playback ran while oneshot was set.
+	oneshotPlayed bool
+	playing       bool
+	playingSince  time.Time
+	played        time.Duration
+	snapshots     map[int][]int // core tracklist version to tlids
+	order         []int         // versions in snapshots, oldest first
 }
 
 func newWatcher() *watcher { return &watcher{snapshots: make(map[int][]int)} }
@@ -43,23 +45,37 @@ func (s *Server) watchEvents(ctx context.Context) {
 				continue
 			}
 			s.watch.setPlaying(state == "playing")
-			if state == "stopped" {
+			if s.watch.oneshotEnded(state) {
 				s.endOneshot(ctx, core)
 			}
 		}
 	}
 }
 
+// oneshotEnded reports whether playback stopped after it played with
+// "single oneshot" set. The state is read when the event arrives, so an
+// event older than the oneshot command cannot end it before any playing.
+func (w *watcher) oneshotEnded(state string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.oneshot {
+		return false
+	}
+	switch state {
+	case "playing":
+		w.oneshotPlayed = true
+	case "stopped":
+		if w.oneshotPlayed {
+			w.oneshot, w.oneshotPlayed = false, false
+			return true
+		}
+	}
+	return false
+}
+
 // endOneshot turns single off once playback stops, which single mode does
 // after the current track, so "single oneshot" applies to one track.
 func (s *Server) endOneshot(ctx context.Context, core Core) {
-	s.watch.mu.Lock()
-	if !s.watch.oneshot {
-		s.watch.mu.Unlock()
-		return
-	}
-	s.watch.oneshot = false
-	s.watch.mu.Unlock()
 	if err := core.SetSingle(ctx, false); err != nil {
 		s.log.Warn("MPD frontend could not end single oneshot", "err", err)
 	}
@@ -87,9 +103,12 @@ func (s *Server) playtime() time.Duration {
 	return d
 }
 
-func (s *Server) setOneshot(on bool) {
+// setOneshot records "single oneshot" (on) or another single mode, and
+// whether playback runs at that moment.
+func (s *Server) setOneshot(on, playing bool) {
 	s.watch.mu.Lock()
 	s.watch.oneshot = on
+	s.watch.oneshotPlayed = on && playing
 	s.watch.mu.Unlock()
 }
 
