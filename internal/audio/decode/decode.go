@@ -108,6 +108,11 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 	if k == kindOpus && !opusBuiltin {
 		k = kindOther
 	}
+	if k == kindVorbis && src.Live {
+		// Ogg radio chains a new stream at each track change, which
+		// oggvorbis v1.0.5 does not follow and ffmpeg does.
+		k = kindOther
+	}
 	s, err := openKind(k, in)
 	if err == nil {
 		log.Debug("decoder opened", "format", k.String())

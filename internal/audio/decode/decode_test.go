@@ -3,6 +3,7 @@ package decode
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tonearm/tonearm/internal/sandbox"
@@ -206,5 +207,47 @@ func TestSeekLongFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestChainedOpus decodes two Opus files joined into one chained Ogg
+// stream, as Ogg radio sends them: a stream that cannot seek plays both,
+// each trimmed by its own pre-skip and final granule position.
+func TestChainedOpus(t *testing.T) {
+	if !opusBuiltin {
+		// ffmpeg decodes Opus in race builds; its chaining is its own.
+		return
+	}
+	dir := t.TempDir()
+	first := fixture{format: "opus", seconds: 2, freq: 440, rate: 48000}.make(t, dir)
+	second := fixture{format: "opus", seconds: 1, freq: 880, rate: 48000}.make(t, dir)
+	a, err := os.ReadFile(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chained := filepath.Join(dir, "chained.opus")
+	if err := os.WriteFile(chained, append(a, b...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), streamSource(chained), Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	got := readAll(t, s)
+	if n := len(got) / 2; n != 3*48000 {
+		t.Errorf("decoded %d frames, want %d", n, 3*48000)
+	}
+	if v := sineSNR(got[2*48000:2*96000], 2, 48000, 440); v < 40 {
+		t.Errorf("first stream: 440 Hz tone SNR %.1f dB, want at least 40", v)
+	}
+	if len(got) >= 2*144000 {
+		if v := sineSNR(got[2*100000:2*140000], 2, 48000, 880); v < 40 {
+			t.Errorf("second stream: 880 Hz tone SNR %.1f dB, want at least 40", v)
+		}
 	}
 }

@@ -162,3 +162,24 @@ func TestMPEG25GoesToFFmpeg(t *testing.T) {
 		t.Errorf("tone SNR %.1f dB, want at least 20", v)
 	}
 }
+
+func TestLiveVorbisGoesToFFmpeg(t *testing.T) {
+	path := fixture{format: "ogg", seconds: 2, freq: 440, rate: 44100}.make(t, t.TempDir())
+	src := streamSource(path)
+	src.Live = true
+	s, err := Open(context.Background(), src, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if s.Format().SampleRate != 48000 {
+		t.Errorf("sample rate %d, want ffmpeg's 48000", s.Format().SampleRate)
+	}
+	if err := s.SeekFrame(10); err == nil {
+		t.Error("SeekFrame on a live stream succeeded")
+	}
+	got := readAll(t, s)
+	if v := sineSNR(got[len(got)/4:len(got)*3/4], 2, 48000, 440); v < 40 {
+		t.Errorf("tone SNR %.1f dB, want at least 40", v)
+	}
+}

@@ -18,17 +18,20 @@ type oggPacket struct {
 	// one completed on its page, and -1 otherwise.
 	granule int64
 	eos     bool
+	// bos is set on the first packet of a logical stream.
+	bos bool
 }
 
-// oggPacketReader assembles the packets of the first logical stream in an
-// Ogg file, skipping pages of other streams.
-//
-// NOTE: a chained file or radio stream, where a new logical stream follows
-// the end of the first, ends at that first stream's end.
+// oggPacketReader assembles the packets of one logical stream at a time,
+// skipping pages of streams multiplexed with it. When a stream has ended
+// and a new one begins, as in chained files and Ogg radio streams, it moves
+// on to the new one and marks its first packet.
 type oggPacketReader struct {
 	br      *bufio.Reader
 	serial  uint32
 	started bool
+	// ended is set once the current stream's last page has been read.
+	ended   bool
 	pending []byte
 	queue   []oggPacket
 	header  [oggHeaderMin + 255]byte
@@ -43,6 +46,7 @@ func newOggPacketReader(r io.Reader) *oggPacketReader {
 // of a page that begins a packet.
 func (o *oggPacketReader) reset(r io.Reader) {
 	o.br.Reset(r)
+	o.ended = false
 	o.pending = o.pending[:0]
 	o.queue = o.queue[:0]
 }
@@ -87,11 +91,15 @@ func (o *oggPacketReader) readPage() error {
 		return eofOr(err)
 	}
 
-	if !o.started {
-		o.serial, o.started = page.serial, true
+	if !o.started || o.ended && page.bos && page.serial != o.serial {
+		o.serial, o.started, o.ended = page.serial, true, false
+		o.pending = o.pending[:0]
 	}
 	if page.serial != o.serial {
 		return nil
+	}
+	if page.eos {
+		o.ended = true
 	}
 	if !page.continued {
 		o.pending = o.pending[:0]
@@ -107,7 +115,8 @@ func (o *oggPacketReader) readPage() error {
 		off += int(seg)
 		if seg < 255 {
 			data := append([]byte(nil), o.pending...)
-			o.queue = append(o.queue, oggPacket{data: data, granule: -1})
+			bos := page.bos && len(o.queue) == first
+			o.queue = append(o.queue, oggPacket{data: data, granule: -1, bos: bos})
 			o.pending = o.pending[:0]
 		}
 	}

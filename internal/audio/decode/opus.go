@@ -164,6 +164,9 @@ func (c *opusCodec) decodePacket() error {
 		}
 		return err
 	}
+	if pkt.bos {
+		return c.startChain(pkt)
+	}
 	n, err := c.dec.DecodeF32(pkt.data, c.pcm, opusMaxFrameSize, false)
 	if err != nil {
 		c.eof = true
@@ -176,7 +179,10 @@ func (c *opusCodec) decodePacket() error {
 		n = int(pkt.granule - start)
 		c.pos = pkt.granule
 	}
-	if pkt.eos {
+	if pkt.eos && c.in.seeker != nil {
+		// The length and seek index of a file cover its first stream only,
+		// so a file ends there. A stream that cannot seek, such as Ogg
+		// radio, goes on to the next chained stream.
 		c.eof = true
 	}
 
@@ -192,6 +198,39 @@ func (c *opusCodec) decodePacket() error {
 		c.drop -= d
 	}
 	c.pending = out
+	return nil
+}
+
+// startChain switches to the chained Opus stream whose OpusHead is pkt: a
+// new decoder, the granule count from zero, and its own pre-skip dropped.
+func (c *opusCodec) startChain(pkt oggPacket) error {
+	h, err := parseOpusHead(pkt.data)
+	if err != nil {
+		return err
+	}
+	if h.channels != c.h.channels {
+		c.eof = true
+		return fmt.Errorf("%w: chained Opus stream changes from %d to %d channels",
+			ErrCorrupt, c.h.channels, h.channels)
+	}
+	tags, err := c.pr.next()
+	if err != nil || len(tags.data) < 8 || string(tags.data[:8]) != "OpusTags" {
+		c.eof = true
+		return fmt.Errorf("%w: no OpusTags packet after a chained OpusHead", ErrCorrupt)
+	}
+	c.h = h
+	dec, err := c.newDecoder()
+	if err != nil {
+		return err
+	}
+	c.dec.Close()
+	c.dec = dec
+	c.gain = 0
+	if h.outputGain != 0 {
+		c.gain = float32(math.Pow(10, float64(h.outputGain)/(256*20)))
+	}
+	c.pos = 0
+	c.drop += int64(h.preSkip)
 	return nil
 }
 

@@ -14,8 +14,8 @@ import (
 // starts at granule 0 and ends at the last page's granule position.
 //
 // NOTE: oggvorbis v1.0.5 puts no bound on the size of a packet spread over
-// continued pages, so a hostile live Ogg stream can make it allocate
-// without limit; files are bounded by their size.
+// continued pages, so a hostile file can make it allocate up to the file's
+// size. Live streams go to ffmpeg instead.
 type vorbisCodec struct {
 	in *input
 	r  *oggvorbis.Reader
