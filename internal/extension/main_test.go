@@ -154,6 +154,8 @@ func startServer(t *testing.T, dir string) *server {
 		Audit:   al,
 		Logger:  logger,
 		Backoff: Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond, MaxRestarts: 20},
+		// Generous times, because other jobs may load the machine.
+		Limits: Limits{StartTimeout: 30 * time.Second, CallTimeout: 30 * time.Second},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +183,7 @@ func startServer(t *testing.T, dir string) *server {
 // times and runs.
 func (s *server) waitRunning(t *testing.T, name string, starts int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, st := range s.host.Status() {
 			if st.Name == name && st.State == "running" && s.countAudit(t, audit.ExtensionStarted, name) >= starts {
@@ -190,7 +192,7 @@ func (s *server) waitRunning(t *testing.T, name string, starts int) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("extension %s not running with %d starts after 30 s: status %+v", name, starts, s.host.Status())
+	t.Fatalf("extension %s not running with %d starts after 60 s: status %+v", name, starts, s.host.Status())
 }
 
 // auditEvents returns the audit records of one kind for one extension.
@@ -223,7 +225,7 @@ func (s *server) countAudit(t *testing.T, kind, name string) int {
 // substr.
 func (s *server) waitAudit(t *testing.T, kind, name, substr string) audit.Event {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, e := range s.auditEvents(t, kind, name) {
 			if strings.Contains(e.Detail, substr) {
