@@ -199,6 +199,7 @@ func (b *Backend) Browse(ctx context.Context, uri string) ([]models.Ref, error) 
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("browse %q: %w", uri, err)
 	}
+
 	var dirs, files []models.Ref
 	for _, e := range entries {
 		if ctx.Err() != nil {
@@ -267,6 +268,7 @@ func (b *Backend) Lookup(ctx context.Context, uri string) ([]models.Track, error
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("lookup %q: not a regular file: %w", uri, backend.ErrNotFound)
 	}
+
 	track := models.Track{URI: uri, Name: strings.ToValidUTF8(path.Base(rel), "\uFFFD"), LastModified: fi.ModTime().UnixMilli()}
 	if b.reader == nil {
 		return []models.Track{track}, nil
@@ -275,6 +277,7 @@ func (b *Backend) Lookup(ctx context.Context, uri string) ([]models.Track, error
 	if err != nil {
 		return nil, fmt.Errorf("lookup %q: %w", uri, err)
 	}
+
 	info, err := b.reader.Read(abs)
 	if err != nil {
 		b.log.Warn("tags not read; track named after its file", "uri", uri, "err", err)
@@ -283,6 +286,7 @@ func (b *Backend) Lookup(ctx context.Context, uri string) ([]models.Track, error
 	if info.Title != "" {
 		track.Name = info.Title
 	}
+
 	for _, a := range info.Artists {
 		track.Artists = append(track.Artists, models.Artist{Name: a})
 	}

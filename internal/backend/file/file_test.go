@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/backend/local/tags"
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
 	"github.com/tonearm/tonearm/internal/models"
 )
 

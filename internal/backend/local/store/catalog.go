@@ -77,6 +77,7 @@ func (s *Store) Albums(ctx context.Context, f AlbumFilter) ([]Album, error) {
 		where = append(where, "id IN (SELECT album_id FROM tracks WHERE substr(date, 1, ?) = ?)")
 		args = append(args, len(f.Date), f.Date)
 	}
+
 	clause := "1"
 	if len(where) > 0 {
 		clause = strings.Join(where, " AND ")

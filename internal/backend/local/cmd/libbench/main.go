@@ -99,6 +99,7 @@ func scanCmd(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	lib, err := local.Open(ctx, local.Config{MediaDir: *music, DataDir: *data, Workers: *workers, Logger: log,
 		TempDir: filepath.Join(*data, "tmp")})
@@ -106,6 +107,7 @@ func scanCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer lib.Close()
+
 	start := time.Now()
 	sum, err := lib.Scan(ctx, *force)
 	if err != nil {
@@ -145,6 +147,7 @@ func searchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
+
 	kinds := map[string]func(i int) (models.Query, bool){
 		"any_word_title_number": func(i int) (models.Query, bool) {
 			return models.Query{"any": {fmt.Sprintf("%s %d", synthetic.Words[i%len(synthetic.Words)], i%100000)}}, false
@@ -162,6 +165,7 @@ func searchCmd(ctx context.Context, args []string) error {
 			return models.Query{"album": {fmt.Sprintf("Album %d", i%10000)}}, true
 		},
 	}
+
 	out := map[string]any{"tracks": *n, "fill_seconds": fill.Seconds()}
 	for name, q := range kinds {
 		var lat []time.Duration
