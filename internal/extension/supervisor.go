@@ -29,6 +29,9 @@ const (
 	stderrTail    = 8  // lines kept for the crash report
 )
 
+// pipeDrainWait bounds the wait for a killed process's output to end.
+const pipeDrainWait = 5 * time.Second
+
 // ext is one installed extension and its supervisor's state.
 type ext struct {
 	h          *Host
@@ -179,17 +182,22 @@ func (e *ext) runOnce(ctx context.Context) error {
 	}
 	c := newConn(e.name, e.log, e.h.opts.Limits, e.serve)
 	tail := &stderrTailBuffer{}
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); c.writeLoop(stdin) }()
-	go func() { defer wg.Done(); c.readLoop(runCtx, stdout) }()
-	go func() { defer wg.Done(); e.logStderr(stderr, tail) }()
+	var writer, readers sync.WaitGroup
+	writer.Add(1)
+	readers.Add(2)
+	go func() { defer writer.Done(); c.writeLoop(stdin) }()
+	go func() { defer readers.Done(); c.readLoop(runCtx, stdout) }()
+	go func() { defer readers.Done(); e.logStderr(stderr, tail) }()
 
 	runErr := e.serveRun(runCtx, c, cmd)
 	cancel() // kills the process group if it still runs
+	// Wait closes the pipes, so the readers must reach the end of the
+	// output first, or the crash report loses its last lines.
+	waitGroupFor(&readers, pipeDrainWait)
 	waitErr := cmd.Wait()
 	c.fail(errStopped)
-	wg.Wait()
+	writer.Wait()
+	readers.Wait()
 	e.mu.Lock()
 	e.c = nil
 	e.mu.Unlock()
@@ -328,4 +336,17 @@ func (t *stderrTailBuffer) lines() []string {
 		out = append(out, t.headline)
 	}
 	return append(out, t.buf...)
+}
+
+// waitGroupFor waits for wg at most d.
+func waitGroupFor(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
