@@ -474,6 +474,11 @@ func (e *engine) stop() {
 	}
 }
 
+// seek moves within the current source.
+//
+// NOTE: after a gapless join that is written but not yet heard (up to the
+// output delay), e.cur is already the new source, so a seek in that moment
+// moves within the new source while the old one still sounds.
 func (e *engine) seek(pos time.Duration) {
 	t := e.cur
 	if t == nil {
