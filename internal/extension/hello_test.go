@@ -151,3 +151,36 @@ func TestHelloStreamsAudio(t *testing.T) {
 		t.Error("Resolve accepted a URI outside hello's scheme")
 	}
 }
+
+func TestEventsFilteredByScope(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "extensions")
+	m := helloManifest(t)
+	// Subscribed to a mixer event without playback:read or events:mixer.
+	m.Scopes = []string{"library:read", "events:playback"}
+	m.Events = []string{"volume_changed", "track_playback_started"}
+	install(t, dir, m, "hello")
+	s := startServer(t, dir)
+	s.waitRunning(t, "hello", 1)
+	ctx := context.Background()
+
+	if _, err := s.core.Mixer().SetVolume(ctx, 40); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.core.Tracklist().Add(ctx, nil, nil, []string{"hello:track/1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.core.Playback().Play(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(s.logs.String(), "event track_playback_started") {
+		if time.Now().After(deadline) {
+			t.Fatal("hello never received track_playback_started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Events arrive in order, so volume_changed would have come first.
+	if strings.Contains(s.logs.String(), "event volume_changed") {
+		t.Error("hello received volume_changed without a mixer scope")
+	}
+}
