@@ -149,13 +149,14 @@ filter = *:notice
 	got := rec.Stop()
 	keepOnFailure(t, got)
 
-	sound := got.TrimSilence(silence)
-	if d := sound.Duration(); d < 2800*time.Millisecond || d > 3200*time.Millisecond {
+	// Snapcast may split the tone into parts when the machine is busy, so
+	// the check adds up the sound wherever it is.
+	if d := loudDuration(got); d < 2800*time.Millisecond || d > 3200*time.Millisecond {
 		t.Errorf("snapclient played %v of a 3 s tone", d)
 	}
 	// Snapclient corrects its clock drift by dropping or repeating samples,
 	// and those add stray zero crossings to a whole-recording count.
-	if f := medianFrequency(sound); !within(f, 440, 3) {
+	if f := medianFrequency(got); !within(f, 440, 3) {
 		t.Errorf("snapclient played %.1f Hz, want 440", f)
 	}
 }

@@ -297,12 +297,15 @@ func medianRMS(r *pulsetest.Recording) float64 {
 }
 
 // medianFrequency returns the median frequency of the recording's 100 ms
-// windows.
+// windows that hold sound above silence throughout.
 func medianFrequency(r *pulsetest.Recording) float64 {
 	window := r.Format.SampleRate / 10 * r.Format.Channels
 	var freqs []float64
 	for i := 0; i+window <= len(r.Samples); i += window {
 		part := &pulsetest.Recording{Format: r.Format, Samples: r.Samples[i : i+window]}
+		if len(part.Gaps(silence, 5*time.Millisecond)) > 0 || part.SoundDuration(silence) < 90*time.Millisecond {
+			continue
+		}
 		freqs = append(freqs, part.Frequency())
 	}
 	if len(freqs) == 0 {
@@ -310,6 +313,20 @@ func medianFrequency(r *pulsetest.Recording) float64 {
 	}
 	slices.Sort(freqs)
 	return freqs[len(freqs)/2]
+}
+
+// loudDuration returns the total length of the recording's 10 ms windows
+// whose RMS level is above silence, wherever they are.
+func loudDuration(r *pulsetest.Recording) time.Duration {
+	window := r.Format.SampleRate / 100 * r.Format.Channels
+	loud := 0
+	for i := 0; i+window <= len(r.Samples); i += window {
+		part := &pulsetest.Recording{Format: r.Format, Samples: r.Samples[i : i+window]}
+		if part.RMS() > silence {
+			loud++
+		}
+	}
+	return time.Duration(loud) * 10 * time.Millisecond
 }
 
 // sinkLatency returns the latency pactl reports for sink: how long the

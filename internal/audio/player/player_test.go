@@ -276,9 +276,9 @@ func TestPauseFreezesPosition(t *testing.T) {
 	if err := p.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if moved := p.Position() - after; moved < 150*time.Millisecond {
-		t.Errorf("position moved %v in 300 ms after resume", moved)
+	time.Sleep(500 * time.Millisecond)
+	if moved := p.Position() - after; moved < 100*time.Millisecond {
+		t.Errorf("position moved %v in 500 ms after resume", moved)
 	}
 }
 
