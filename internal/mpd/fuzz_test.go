@@ -12,8 +12,10 @@ import (
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
 
-// fuzzCore is a Core whose every method fails or returns nothing, so the
-// fuzz target exercises argument handling without a library.
+// fuzzCore implements the Core methods that read state, with empty
+// results, so the fuzz target exercises argument handling without a
+// library. The other methods are left nil, and fuzzSkip lists the commands
+// that would call them.
 type fuzzCore struct{ Core }
 
 func (fuzzCore) PlaybackState(context.Context) (string, error)           { return "stopped", nil }

@@ -12,8 +12,8 @@ import (
 // updateTimeout bounds one library update.
 const updateTimeout = time.Hour
 
-// maxQueuedUpdates is the most updates waiting behind the running one, the
-// limit of MPD 0.23's update queue.
+// maxQueuedUpdates is the most updates waiting behind the running one, as
+// MAX_UPDATE_QUEUE_SIZE in MPD 0.23's src/db/update/Queue.hxx.
 const maxQueuedUpdates = 32
 
 type updateJob struct {

@@ -28,7 +28,7 @@ type watcher struct {
 
 func newWatcher() *watcher { return &watcher{snapshots: make(map[int][]int)} }
 
-// watch follows core events until ctx ends. It acts with all permissions,
+// watchEvents follows core events until ctx ends. It acts with all permissions,
 // because the frontend itself clears single after a oneshot.
 func (s *Server) watchEvents(ctx context.Context) {
 	core := s.coreFor(Principal{ConnID: "mpd-watch", Permissions: PermAll})

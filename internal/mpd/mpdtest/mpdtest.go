@@ -106,7 +106,7 @@ func leadingNumber(s string) int {
 	return n
 }
 
-// Frontend is a running MPD frontend over an in-memory core.
+// Frontend is a running MPD frontend, over memcore or the real core.
 type Frontend struct {
 	Addr   string
 	Socket string
