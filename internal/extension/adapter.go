@@ -53,7 +53,7 @@ func (a *adapter) call(ctx context.Context, method string, params, out any) erro
 // reject records a reply that breaks the rules and returns the error.
 func (a *adapter) reject(ctx context.Context, method, detail string) error {
 	a.e.log.Warn("extension reply rejected", "method", method, "reason", detail)
-	a.e.h.audit(ctx, audit.SandboxViolation, a.e.name, method+": "+detail)
+	a.e.rejected(ctx, audit.SandboxViolation, method+": "+detail)
 	return fmt.Errorf("extension %s %s: %s", a.e.name, method, detail)
 }
 
@@ -69,8 +69,17 @@ func (a *adapter) checkTracks(ctx context.Context, method string, tracks []model
 		return a.reject(ctx, method, fmt.Sprintf("%d tracks exceed %d", len(tracks), maxTracks))
 	}
 	for _, t := range tracks {
-		if err := a.checkURI(ctx, method, t.URI); err != nil {
-			return err
+		uris := []string{t.URI}
+		if t.Album != nil {
+			uris = append(uris, t.Album.URI)
+		}
+		for _, artist := range t.Artists {
+			uris = append(uris, artist.URI)
+		}
+		for _, uri := range uris {
+			if err := a.checkURI(ctx, method, uri); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

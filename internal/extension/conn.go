@@ -45,8 +45,9 @@ type conn struct {
 	mu      sync.Mutex
 	pending map[uint64]chan *wire.Message
 
-	limiter *rate.Limiter
-	active  chan struct{} // semaphore of requests being served
+	limiter    *rate.Limiter
+	active     chan struct{} // semaphore of requests being served
+	rejections atomic.Int32  // calls and replies rejected in this run
 }
 
 func newConn(name string, log *slog.Logger, limits Limits, handle requestHandler) *conn {

@@ -233,6 +233,7 @@ func TestHostileExtension(t *testing.T) {
 		{"huge", audit.SandboxViolation, "message too large"},
 		{"malformed", audit.SandboxViolation, "malformed message"},
 		{"flood", audit.SandboxViolation, "messages per second"},
+		{"denyflood", audit.SandboxViolation, "calls or replies rejected"},
 		{"alloc", audit.ExtensionCrashed, "memory limit"},
 	} {
 		t.Run(fatal.attack, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package extension
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -198,17 +197,18 @@ func (s *server) waitRunning(t *testing.T, name string, starts int) {
 // auditEvents returns the audit records of one kind for one extension.
 func (s *server) auditEvents(t *testing.T, kind, name string) []audit.Event {
 	t.Helper()
-	f, err := os.Open(s.auditPath)
+	data, err := os.ReadFile(s.auditPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	lines := strings.Split(string(data), "\n")
+	// The last element is empty, or a record still being written.
+	lines = lines[:len(lines)-1]
 	var out []audit.Event
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for _, line := range lines {
 		var e audit.Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("audit line %q: %v", sc.Text(), err)
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
 		}
 		if e.Kind == kind && e.Principal == "extension:"+name {
 			out = append(out, e)

@@ -101,7 +101,7 @@ func (e *ext) callCore(ctx context.Context, m *wire.Message, line []byte) *wire.
 	if !e.granted.Has(sc) {
 		detail := fmt.Sprintf("%s needs scope %s", m.Method, sc)
 		e.log.Warn("core call denied", "method", m.Method, "scope", sc)
-		e.h.audit(ctx, audit.PermissionDenied, e.name, detail)
+		e.rejected(ctx, audit.PermissionDenied, detail)
 		return wire.NewError(m.ID, wire.CodeApplication, "permission denied: "+detail)
 	}
 	if m.IsNotification() {
@@ -117,13 +117,13 @@ func (e *ext) callCore(ctx context.Context, m *wire.Message, line []byte) *wire.
 	defer cancel()
 
 	reply := d.Handle(httpapi.WithPrincipal(ctx, e.principal()), line)
+	if len(reply) > e.h.opts.Limits.MaxMessage {
+		return wire.NewError(m.ID, wire.CodeApplication, fmt.Sprintf("result of %d bytes exceeds the %d-byte message limit: request less", len(reply), e.h.opts.Limits.MaxMessage))
+	}
 	resp, err := wire.Decode(reply)
 	if err != nil {
 		e.log.Error("core reply not decoded", "method", m.Method, "err", err)
 		return wire.NewError(m.ID, wire.CodeInternal, "internal error")
-	}
-	if len(reply) > e.h.opts.Limits.MaxMessage {
-		return wire.NewError(m.ID, wire.CodeApplication, fmt.Sprintf("result of %d bytes exceeds the %d-byte message limit: ask for less", len(reply), e.h.opts.Limits.MaxMessage))
 	}
 	return resp
 }
@@ -146,7 +146,7 @@ func (e *ext) publish(ctx context.Context, m *wire.Message) *wire.Message {
 	if err != nil {
 		detail := fmt.Sprintf("publish %q rejected: %v", truncate(p.Event, 80), err)
 		e.log.Warn("event publish rejected", "event", truncate(p.Event, 80), "err", err)
-		e.h.audit(ctx, audit.SandboxViolation, e.name, truncate(detail, 400))
+		e.rejected(ctx, audit.SandboxViolation, truncate(detail, 400))
 		if m.IsNotification() {
 			return nil
 		}
@@ -220,6 +220,24 @@ func (e *ext) forwardEvents(ctx context.Context, c *conn) {
 				}
 			}
 		}
+	}
+}
+
+// maxRejections is how many calls and replies one run of an extension may
+// have rejected before the host stops it, which also bounds the audit
+// records a run can cause.
+const maxRejections = 32
+
+// rejected audits a rejected call or reply and stops the extension when
+// its run has had more than maxRejections.
+func (e *ext) rejected(ctx context.Context, kind, detail string) {
+	e.h.audit(ctx, kind, e.name, detail)
+	c, err := e.current()
+	if err != nil {
+		return
+	}
+	if n := c.rejections.Add(1); n > maxRejections {
+		c.fail(fmt.Errorf("%w: %d calls or replies rejected", errViolation, n))
 	}
 }
 

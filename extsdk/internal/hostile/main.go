@@ -59,6 +59,11 @@ func (a *attacker) attack(ctx context.Context, kind, arg string) error {
 		return x.Publish(ctx, arg, map[string]string{"forged": "yes"})
 	case "forge":
 		return x.Publish(ctx, "playback_state_changed", map[string]string{"event": "playback_state_changed", "new_state": "stopped"})
+	case "denyflood":
+		for i := 0; i < 100; i++ {
+			_ = x.Call(ctx, "core.tracklist.clear", nil, nil)
+		}
+		return nil
 	case "huge":
 		return x.WriteRaw(append(bytes.Repeat([]byte("x"), 4<<20), '\n'))
 	case "malformed":
