@@ -61,9 +61,9 @@ func (e *ext) initParams() initParams {
 	return p
 }
 
-// coreDispatcher builds the dispatcher of core methods once per
-// extension run. Each call runs through core.Guard with the extension's
-// principal.
+// coreDispatcher returns a function that builds the dispatcher of core
+// methods on first use. Each call runs through core.Guard with the
+// extension's principal.
 func (e *ext) coreDispatcher() func() (*jsonrpc.Dispatcher, error) {
 	return sync.OnceValues(func() (*jsonrpc.Dispatcher, error) {
 		methods, err := httpapi.CoreMethods(e.api)
