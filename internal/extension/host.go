@@ -29,6 +29,7 @@ import (
 	"github.com/tonearm/tonearm/internal/core"
 	"github.com/tonearm/tonearm/internal/core/scope"
 	"github.com/tonearm/tonearm/internal/extension/pkg"
+	"github.com/tonearm/tonearm/internal/sandbox"
 )
 
 // Limits bound what one extension may send and how long the host waits.
@@ -136,6 +137,11 @@ type Options struct {
 	// scopes its manifest requests that are also in this set. The zero
 	// set means DefaultAllowedScopes.
 	AllowedScopes scope.Set
+	// ProtectedPaths are folders no extension may be granted, nor any
+	// folder inside or above them: the config folder with the secret
+	// store, the data folder with the state, the audit log and the other
+	// extensions. An extension whose manifest reaches one is not started.
+	ProtectedPaths []string
 	// AllowWeakLandlock runs extensions even when the kernel's Landlock
 	// is older than the sandbox needs.
 	AllowWeakLandlock bool
@@ -239,6 +245,8 @@ func (h *Host) Start(ctx context.Context, api core.API) error {
 		return errors.New("extension host: Start called twice")
 	}
 	h.started = true
+	h.log.Info("extension sandbox", "landlock_abi", sandbox.ABI(), "required_abi", sandbox.MinABI,
+		"allow_weak_landlock", h.opts.AllowWeakLandlock, "extensions", len(h.exts))
 	ctx, h.cancel = context.WithCancel(ctx)
 	for _, e := range h.exts {
 		e.api = api

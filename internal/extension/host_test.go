@@ -126,3 +126,36 @@ func TestCPULimitKills(t *testing.T) {
 	s.waitAudit(t, audit.ExtensionCrashed, "spinner", "CPU time limit")
 	s.waitRunning(t, "spinner", 2)
 }
+
+func TestProtectedPathNotGranted(t *testing.T) {
+	dataDir := t.TempDir()
+	dir := filepath.Join(dataDir, "extensions")
+	m := helloManifest(t)
+	m.Paths.ReadOnly = []string{filepath.Dir(dataDir)} // a folder above the data folder
+	install(t, dir, m, "hello")
+	h, err := New(Options{Dir: dir, ProtectedPaths: []string{dataDir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	player := audiotest.New(audiotest.Options{Manual: true})
+	defer player.Close()
+	c, err := core.New(core.Options{Player: player, Backends: h.Backends()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := h.Start(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for h.Status()[0].State != "failed" {
+		if time.Now().After(deadline) {
+			t.Fatalf("extension with a grant above the data folder: status %+v, want failed", h.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := h.Status()[0]; !strings.Contains(st.LastError, "overlaps") {
+		t.Errorf("last error %q does not name the overlap", st.LastError)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,6 +102,14 @@ func (e *ext) current() (*conn, error) {
 // exponential backoff after each failure, up to Backoff.MaxRestarts in a
 // row.
 func (e *ext) supervise(ctx context.Context) {
+	if err := e.checkProtected(); err != nil {
+		e.mu.Lock()
+		e.state, e.lastError = "failed", err.Error()
+		e.mu.Unlock()
+		e.log.Error("extension not started", "err", err)
+		e.h.audit(ctx, audit.SandboxViolation, e.name, err.Error())
+		return
+	}
 	b := e.h.opts.Backoff
 	delay := b.Min
 	failures := 0
@@ -135,6 +145,21 @@ func (e *ext) supervise(ctx context.Context) {
 		}
 		delay = min(delay*2, b.Max)
 	}
+}
+
+// checkProtected returns an error when a path of the manifest is a
+// protected path, lies inside one or contains one.
+func (e *ext) checkProtected() error {
+	m := e.inst.Manifest
+	for _, granted := range append(slices.Clone(m.Paths.ReadOnly), m.Paths.ReadWrite...) {
+		for _, protected := range e.h.opts.ProtectedPaths {
+			protected = filepath.Clean(protected)
+			if granted == protected || strings.HasPrefix(protected, granted+"/") || strings.HasPrefix(granted, protected+"/") {
+				return fmt.Errorf("manifest path %s overlaps the server's folder %s: remove it from the manifest", granted, protected)
+			}
+		}
+	}
+	return nil
 }
 
 // policy returns the sandbox policy from the manifest: the package folder
