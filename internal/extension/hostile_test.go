@@ -168,6 +168,12 @@ func TestHostileExtension(t *testing.T) {
 			t.Errorf("fork: %q, want operation not permitted", got)
 		}
 	})
+	t.Run("open files", func(t *testing.T) {
+		got := h.attack(t, "files")
+		if !strings.Contains(got, "too many open files") {
+			t.Errorf("4000 pipe ends under a limit of 64 files: %q, want too many open files", got)
+		}
+	})
 	t.Run("core call without scope", func(t *testing.T) {
 		got := h.attack(t, "core/core.tracklist.clear")
 		if !strings.Contains(got, "permission denied") {

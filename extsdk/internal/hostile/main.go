@@ -44,6 +44,21 @@ func (a *attacker) attack(ctx context.Context, kind, arg string) error {
 			c.Close()
 		}
 		return err
+	case "files":
+		var files []*os.File
+		defer func() {
+			for _, f := range files {
+				f.Close()
+			}
+		}()
+		for i := 0; i < 2000; i++ {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return err
+			}
+			files = append(files, r, w)
+		}
+		return nil
 	case "fork":
 		return forkBomb()
 	case "spin":
