@@ -65,6 +65,8 @@ type Extension struct {
 	Name    string
 	Version string
 	Scopes  []string
+	// Settings is the extension's section of the server's configuration.
+	Settings map[string]string
 
 	out     io.Writer
 	writeMu sync.Mutex
@@ -180,15 +182,16 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 
 func (x *Extension) initialize(ctx context.Context, m message, o Options) {
 	var p struct {
-		Name    string   `json:"name"`
-		Version string   `json:"version"`
-		Scopes  []string `json:"scopes"`
+		Name     string            `json:"name"`
+		Version  string            `json:"version"`
+		Scopes   []string          `json:"scopes"`
+		Settings map[string]string `json:"settings"`
 	}
 	if err := json.Unmarshal(m.Params, &p); err != nil {
 		x.reply(m.ID, nil, fmt.Errorf("invalid initialize params: %w", err))
 		return
 	}
-	x.Name, x.Version, x.Scopes = p.Name, p.Version, p.Scopes
+	x.Name, x.Version, x.Scopes, x.Settings = p.Name, p.Version, p.Scopes, p.Settings
 	x.reply(m.ID, map[string]any{"root": o.Root}, nil)
 	if o.OnStart != nil {
 		go o.OnStart(ctx, x)

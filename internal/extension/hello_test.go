@@ -89,6 +89,9 @@ func TestHelloPlaysAndGetsEvents(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	if !strings.Contains(s.logs.String(), "good evening: version 1.0.0 started") {
+		t.Error("hello did not log the greeting from its settings")
+	}
 	if !strings.Contains(s.logs.String(), "extension=hello") {
 		t.Error("log lines do not name the extension")
 	}

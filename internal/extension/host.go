@@ -19,6 +19,7 @@ package extension
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -145,10 +146,16 @@ type Options struct {
 	// AllowWeakLandlock runs extensions even when the kernel's Landlock
 	// is older than the sandbox needs.
 	AllowWeakLandlock bool
-	Limits            Limits
-	Backoff           Backoff
-	Audit             *audit.Log
-	Logger            *slog.Logger
+	// Settings holds each extension's configuration section, by
+	// extension name, as key-value strings. The extension receives its
+	// own section in the handshake and nothing else of the configuration.
+	// Resolve secret references before passing them, and pass only those
+	// the extension needs.
+	Settings map[string]map[string]string
+	Limits   Limits
+	Backoff  Backoff
+	Audit    *audit.Log
+	Logger   *slog.Logger
 }
 
 // Host supervises the extensions.
@@ -174,6 +181,11 @@ func New(o Options) (*Host, error) {
 	o.Backoff = o.Backoff.withDefaults()
 	if len(o.AllowedScopes.List()) == 0 {
 		o.AllowedScopes = DefaultAllowedScopes()
+	}
+	for name, section := range o.Settings {
+		if err := checkSettings(section); err != nil {
+			return nil, fmt.Errorf("extension host: settings of %s: %w", name, err)
+		}
 	}
 	h := &Host{opts: o, log: o.Logger}
 	installed := o.Installed
@@ -306,6 +318,25 @@ func (h *Host) Status() []Status {
 		return 0
 	})
 	return out
+}
+
+// Bounds on one extension's settings.
+const (
+	maxSettings     = 64
+	maxSettingKey   = 64
+	maxSettingValue = 4096
+)
+
+func checkSettings(section map[string]string) error {
+	if len(section) > maxSettings {
+		return fmt.Errorf("%d keys exceed %d", len(section), maxSettings)
+	}
+	for k, v := range section {
+		if k == "" || len(k) > maxSettingKey || len(v) > maxSettingValue {
+			return fmt.Errorf("key %q: keys need 1 to %d bytes and values at most %d", truncate(k, 80), maxSettingKey, maxSettingValue)
+		}
+	}
+	return nil
 }
 
 // Granted returns the scopes an extension gets: those its manifest

@@ -159,3 +159,17 @@ func TestProtectedPathNotGranted(t *testing.T) {
 		t.Errorf("last error %q does not name the overlap", st.LastError)
 	}
 }
+
+func TestSettingsBounded(t *testing.T) {
+	big := map[string]string{"token": strings.Repeat("x", maxSettingValue+1)}
+	if _, err := New(Options{Installed: []pkg.Installed{}, Settings: map[string]map[string]string{"a": big}}); err == nil {
+		t.Error("setting value over the limit accepted")
+	}
+	many := map[string]string{}
+	for i := 0; i <= maxSettings; i++ {
+		many[strings.Repeat("k", i+1)] = "v"
+	}
+	if _, err := New(Options{Installed: []pkg.Installed{}, Settings: map[string]map[string]string{"a": many}}); err == nil {
+		t.Error("more settings than the limit accepted")
+	}
+}

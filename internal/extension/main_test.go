@@ -154,7 +154,8 @@ func startServer(t *testing.T, dir string) *server {
 		Logger:  logger,
 		Backoff: Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond, MaxRestarts: 20},
 		// Generous times, because other jobs may load the machine.
-		Limits: Limits{StartTimeout: 30 * time.Second, CallTimeout: 30 * time.Second},
+		Limits:   Limits{StartTimeout: 30 * time.Second, CallTimeout: 30 * time.Second},
+		Settings: map[string]map[string]string{"hello": {"greeting": "good evening"}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,8 @@ type initParams struct {
 	Scopes  []string `json:"scopes"`
 	Schemes []string `json:"schemes"`
 	Events  []string `json:"events"`
+	// Settings is the extension's own configuration section.
+	Settings map[string]string `json:"settings"`
 }
 
 type initResult struct {
@@ -54,7 +56,11 @@ type initResult struct {
 
 func (e *ext) initParams() initParams {
 	m := e.inst.Manifest
-	p := initParams{Name: m.Name, Version: m.Version, Schemes: m.Schemes, Events: m.Events}
+	p := initParams{Name: m.Name, Version: m.Version, Schemes: m.Schemes, Events: m.Events,
+		Settings: e.h.opts.Settings[m.Name]}
+	if p.Settings == nil {
+		p.Settings = map[string]string{}
+	}
 	for _, s := range e.granted.List() {
 		p.Scopes = append(p.Scopes, string(s))
 	}

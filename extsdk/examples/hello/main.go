@@ -112,7 +112,11 @@ func main() {
 		Root:    &extsdk.Ref{URI: "hello:", Name: "Hello", Type: extsdk.RefDirectory},
 		Backend: library{},
 		OnStart: func(ctx context.Context, x *extsdk.Extension) {
-			x.Log("info", fmt.Sprintf("hello %s started with scopes %v", x.Version, x.Scopes))
+			greeting := x.Settings["greeting"]
+			if greeting == "" {
+				greeting = "hello"
+			}
+			x.Log("info", fmt.Sprintf("%s: version %s started with scopes %v", greeting, x.Version, x.Scopes))
 		},
 		OnEvent: func(ctx context.Context, x *extsdk.Extension, e extsdk.Event) {
 			x.Log("info", "event "+e.Name+": "+string(e.Payload))
