@@ -2,7 +2,7 @@
 // sandbox on request. The server's tests look up "hostile:<attack>/<arg>"
 // URIs, and the extension returns one track whose name starts with
 // "allowed" or "denied: <error>". Attacks that end the process (alloc,
-// huge, malformed, flood) return no answer.
+// spin, huge, malformed, flood, denyflood) return no result.
 package main
 
 import (
