@@ -16,7 +16,7 @@ import (
 // how much of a stream FuzzOpen decodes.
 const (
 	maxFuzzInput  = 64 << 10
-	maxFuzzFrames = 1 << 20
+	maxFuzzFrames = 1 << 16
 )
 
 // xingSeed returns an MPEG-1 Layer III stereo frame start with an Info
