@@ -73,7 +73,7 @@ func (in *input) rewind() error {
 }
 
 // Open opens src and returns a stream of its decoded audio. The format is
-// recognised from the bytes; src.Format is used only when they are not
+// recognised from the bytes, and src.Format is used only when they are not
 // recognised. The stream seeks when src.Open returns an io.Seeker.
 //
 // ctx bounds the opening and, for the ffmpeg fallback, the life of the child
