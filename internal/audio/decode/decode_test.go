@@ -251,3 +251,38 @@ func TestChainedOpus(t *testing.T) {
 		}
 	}
 }
+
+func TestWAVSampleFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, enc := range [][]string{
+		{"-e", "unsigned-integer", "-b", "8"},
+		{"-e", "signed-integer", "-b", "24"},
+		{"-e", "signed-integer", "-b", "32"},
+		{"-e", "floating-point", "-b", "32"},
+		{"-e", "floating-point", "-b", "64"},
+	} {
+		name := enc[1] + "-" + enc[3]
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name+".wav")
+			args := append([]string{"-n", "-r", "44100", "-c", "2"}, enc...)
+			run(t, "sox", append(args, path, "synth", "1", "sine", "440", "vol", "0.5")...)
+			s, err := Open(context.Background(), fileSource(path, ""), Options{})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			got := readAll(t, s)
+			if n := len(got) / 2; n != 44100 {
+				t.Errorf("decoded %d frames, want 44100", n)
+			}
+			want := ffmpegDecode(t, path, 2)
+			minSNR := 100.0
+			if enc[3] == "8" {
+				minSNR = 30
+			}
+			if v := snr(want, got); v < minSNR {
+				t.Errorf("SNR against ffmpeg %.1f dB, want at least %.1f", v, minSNR)
+			}
+		})
+	}
+}
