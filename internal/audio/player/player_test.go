@@ -334,3 +334,38 @@ func TestStopResetsPosition(t *testing.T) {
 		t.Errorf("position after stop = %v, want 0", pos)
 	}
 }
+
+// discard is an output that accepts samples at once, so a benchmark
+// measures the player's own work.
+type discard struct{ output.Null }
+
+func (d *discard) Write(context.Context, []float32) error { return nil }
+func (d *discard) Delay() time.Duration                   { return 0 }
+
+// BenchmarkPlayerTenSeconds plays ten seconds of a 44.1 kHz tone through
+// conversion, resampling to 48 kHz and the volume ramp.
+func BenchmarkPlayerTenSeconds(b *testing.B) {
+	specs := map[string]toneSpec{"a": {440, 10, 44100, 2}}
+	p, err := New(Options{
+		Outputs: []output.Output{&discard{}},
+		Open:    toneOpener(specs),
+		Logger:  slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	for b.Loop() {
+		if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+			b.Fatal(err)
+		}
+		for ev := range p.Events() {
+			if ev.Type == audio.EventAboutToFinish {
+				p.SetNext(nil)
+			}
+			if ev.Type == audio.EventEndOfStream {
+				break
+			}
+		}
+	}
+}
