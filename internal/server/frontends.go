@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/app"
 	"github.com/tonearm/tonearm/internal/audio/output"
@@ -179,18 +180,35 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 	return nil
 }
 
-func (h *httpFrontend) Run(context.Context) error {
-	err := h.srv.Serve(h.ln)
-	if errors.Is(err, http.ErrServerClosed) {
+// Run serves until ctx ends, then shuts the server down, because the app
+// calls Stop only after every Runner has returned.
+func (h *httpFrontend) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- h.srv.Serve(h.ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		if err := h.srv.Shutdown(shutdownCtx); err != nil {
+			h.log.Warn("HTTP connections still open at shutdown were closed", "err", err)
+			h.srv.Close()
+		}
+		<-errc
 		return nil
 	}
-	return err
 }
 
-func (h *httpFrontend) Stop(ctx context.Context) error {
-	err := h.srv.Shutdown(ctx)
-	h.Close()
-	return err
+// shutdownTimeout bounds how long open requests may take to finish.
+const shutdownTimeout = 5 * time.Second
+
+func (h *httpFrontend) Stop(context.Context) error {
+	h.srv.Close()
+	return h.Close()
 }
 
 // Close releases the account store and the audit log.

@@ -1,0 +1,298 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tonearm/tonearm/internal/testutil/fixtures"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// tonearmBinary builds cmd/tonearm once per test run.
+func tonearmBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tonearm-server-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "tonearm")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/tonearm").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type instance struct {
+	t        *testing.T
+	dir      string
+	config   string
+	mpdPort  int
+	httpPort int
+	cmd      *exec.Cmd
+	log      *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newInstance writes a config with a generated two-track library, free
+// loopback ports, the null output and restore_state on.
+func newInstance(t *testing.T, extra string) *instance {
+	t.Helper()
+	dir := t.TempDir()
+	music := filepath.Join(dir, "music")
+	specs := []fixtures.Spec{
+		{Path: "A/one.flac", Format: fixtures.FormatFLAC, Seconds: 20, Tags: &fixtures.Tags{Title: "One", Album: "A", Artists: []string{"X"}}},
+		{Path: "A/two.flac", Format: fixtures.FormatFLAC, Seconds: 20, Tags: &fixtures.Tags{Title: "Two", Album: "A", Artists: []string{"X"}}},
+	}
+	if err := fixtures.Generate(context.Background(), music, specs); err != nil {
+		t.Fatal(err)
+	}
+	in := &instance{t: t, dir: dir, config: filepath.Join(dir, "tonearm.conf"), mpdPort: freePort(t), httpPort: freePort(t)}
+	conf := fmt.Sprintf(`[core]
+data_dir = %[1]s/data
+cache_dir = %[1]s/cache
+restore_state = true
+[local]
+media_dir = %[2]s
+[file]
+media_dirs = %[2]s
+[m3u]
+playlists_dir = %[1]s/playlists
+[audio]
+output = null
+[mpd]
+port = %[3]d
+[http]
+port = %[4]d
+%[5]s
+`, dir, music, in.mpdPort, in.httpPort, extra)
+	if err := os.WriteFile(in.config, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in.run("local", "scan")
+	return in
+}
+
+func (in *instance) args(extra ...string) []string {
+	args := []string{"--config", in.config}
+	if os.Geteuid() == 0 {
+		args = append(args, "--allow-root")
+	}
+	return append(args, extra...)
+}
+
+func (in *instance) env() []string {
+	return append(os.Environ(), "HOME="+in.dir, "XDG_CONFIG_HOME="+filepath.Join(in.dir, "config"))
+}
+
+// run runs a CLI command to completion.
+func (in *instance) run(args ...string) string {
+	in.t.Helper()
+	cmd := exec.Command(tonearmBinary(in.t), in.args(args...)...)
+	cmd.Env = in.env()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		in.t.Fatalf("tonearm %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// start runs the server and waits until the MPD port answers.
+func (in *instance) start() {
+	in.t.Helper()
+	in.log = &syncBuffer{}
+	in.cmd = exec.Command(tonearmBinary(in.t), in.args("-v")...)
+	in.cmd.Env = in.env()
+	in.cmd.Stdout = in.log
+	in.cmd.Stderr = in.log
+	if err := in.cmd.Start(); err != nil {
+		in.t.Fatal(err)
+	}
+	in.t.Cleanup(func() {
+		if in.cmd.ProcessState == nil {
+			in.cmd.Process.Kill()
+			in.cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", in.mpdPort))
+		if err == nil {
+			conn.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			in.t.Fatalf("server did not listen within 20 s:\n%s", in.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and requires a clean exit within 10 s.
+func (in *instance) stop() {
+	in.t.Helper()
+	if err := in.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		in.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- in.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			in.t.Fatalf("server exited with %v after SIGTERM:\n%s", err, in.log.String())
+		}
+	case <-time.After(10 * time.Second):
+		in.cmd.Process.Kill()
+		in.t.Fatalf("server still running 10 s after SIGTERM:\n%s", in.log.String())
+	}
+}
+
+// mpd sends commands over one MPD connection and returns the replies.
+func (in *instance) mpd(commands ...string) string {
+	in.t.Helper()
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", in.mpdPort))
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	if _, err := r.ReadString('\n'); err != nil {
+		in.t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, c := range commands {
+		fmt.Fprintf(conn, "%s\n", c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				in.t.Fatalf("%s: %v", c, err)
+			}
+			out.WriteString(line)
+			if line == "OK\n" || strings.HasPrefix(line, "ACK ") {
+				break
+			}
+		}
+	}
+	return out.String()
+}
+
+func field(reply, key string) string {
+	for _, line := range strings.Split(reply, "\n") {
+		if v, ok := strings.CutPrefix(line, key+": "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func TestServerStopsOnSIGTERM(t *testing.T) {
+	in := newInstance(t, "")
+	in.start()
+	in.stop()
+	if !strings.Contains(in.log.String(), "tonearm stopped") {
+		t.Errorf("no clean stop in the log:\n%s", in.log.String())
+	}
+}
+
+func TestRestartRestoresState(t *testing.T) {
+	in := newInstance(t, "")
+	in.start()
+	in.mpd(`add "A/one.flac"`, `add "A/two.flac"`, "random 1", "setvol 42", "play 1", "pause 1")
+	before := in.mpd("status")
+	in.stop()
+
+	in.start()
+	after := in.mpd("status", "playlistinfo")
+	for _, key := range []string{"playlistlength", "random", "volume", "song", "state"} {
+		if field(after, key) != field(before, key) {
+			t.Errorf("%s = %q after restart, want %q", key, field(after, key), field(before, key))
+		}
+	}
+	if !strings.Contains(after, "file: A/two.flac") {
+		t.Errorf("queue lost after restart:\n%s", after)
+	}
+	in.stop()
+}
+
+func TestPlantedSecretNeverShown(t *testing.T) {
+	const secret = "planted-Secret-7c1e"
+	in := newInstance(t, "[mpd]\npassword = "+secret+"\ndefault_permissions = read")
+	in.start()
+	replies := in.mpd("password wrong-guess", "password "+secret, "status", "config")
+	resp, err := http.Post(fmt.Sprintf("http://127.0.0.1:%d/mopidy/rpc", in.httpPort), "application/json",
+		strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"core.library.lookup","params":{"uris":["`+secret+`"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("lookup status = %d", resp.StatusCode)
+	}
+	configOut := in.run("config")
+	in.stop()
+
+	for name, text := range map[string]string{
+		"server log": in.log.String(), "tonearm config": configOut, "MPD replies": replies,
+	} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s shows the planted secret:\n%s", name, text)
+		}
+	}
+	if !strings.Contains(configOut, "password = ********") {
+		t.Errorf("tonearm config does not mask the password:\n%s", configOut)
+	}
+}
