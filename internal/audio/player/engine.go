@@ -500,6 +500,10 @@ func (e *engine) seek(pos time.Duration) {
 	e.ramp.Jump(t.gain * e.curve.Gain(e.volume, e.mute))
 	e.p.mu.Lock()
 	e.p.marks = []mark{{at: e.written, offset: frame, uri: t.src.URI}}
+	if e.p.paused {
+		// A paused player reports pausedPos, so a seek must move it too.
+		e.p.pausedPos = durationOf(frame)
+	}
 	e.p.mu.Unlock()
 	e.log.Debug("seek", "uri", t.src.URI, "position", pos)
 }

@@ -369,3 +369,23 @@ func BenchmarkPlayerTenSeconds(b *testing.B) {
 		}
 	}
 }
+
+func TestSeekWhilePausedMovesPosition(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 10, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Seek(6 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if pos := p.Position(); pos != 6*time.Second {
+		t.Errorf("paused position after seek to 6 s = %v", pos)
+	}
+}
