@@ -13,7 +13,10 @@ import (
 const (
 	localTrackPrefix = "local:track:"
 	localDirPrefix   = "local:directory:"
-	localDirRoot     = "local:directory"
+	// localDirRoot is the local backend's top folder. Its plain root,
+	// "local:directory", lists browse categories (artists, albums, ...)
+	// as Mopidy-Local 3 does, so MPD's folder view starts one level down.
+	localDirRoot = localDirPrefix
 )
 
 // streamSchemes are the URL schemes a client may add directly.
@@ -108,7 +111,7 @@ func dirURI(clean string) string {
 
 // dirPath maps a folder URI back to its path, or returns false.
 func dirPath(uri string) (string, bool) {
-	if uri == localDirRoot {
+	if uri == localDirRoot || uri == "local:directory" {
 		return "", true
 	}
 	rest, ok := strings.CutPrefix(uri, localDirPrefix)

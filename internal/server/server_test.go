@@ -296,3 +296,24 @@ func TestPlantedSecretNeverShown(t *testing.T) {
 		t.Errorf("tonearm config does not mask the password:\n%s", configOut)
 	}
 }
+
+func TestMPDViewOfLocalLibrary(t *testing.T) {
+	in := newInstance(t, "")
+	in.start()
+	root := in.mpd("lsinfo")
+	if !strings.Contains(root, "directory: A\n") {
+		t.Errorf("lsinfo at the root lacks folder A:\n%s", root)
+	}
+	if strings.Contains(root, "directory: \n") {
+		t.Errorf("lsinfo at the root lists an empty folder name:\n%s", root)
+	}
+	all := in.mpd("listall")
+	if n := strings.Count(all, "file: A/one.flac\n"); n != 1 {
+		t.Errorf("listall lists A/one.flac %d times:\n%s", n, all)
+	}
+	found := in.mpd(`find "(title == 'Two')"`)
+	if !strings.Contains(found, "file: A/two.flac") {
+		t.Errorf("find by title:\n%s", found)
+	}
+	in.stop()
+}
