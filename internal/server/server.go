@@ -26,6 +26,7 @@ import (
 	"github.com/tonearm/tonearm/internal/backend/stream"
 	"github.com/tonearm/tonearm/internal/config"
 	"github.com/tonearm/tonearm/internal/core"
+	"github.com/tonearm/tonearm/internal/fsutil"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/netguard"
 	"github.com/tonearm/tonearm/internal/ratelimit"
@@ -85,6 +86,9 @@ func components(ctx context.Context, env app.Env) (comps []app.Component, err er
 	coreComp := app.Funcs{ComponentName: "core", StopFunc: func(context.Context) error { return c.Close() }}.Component()
 
 	comps = []app.Component{audioComp, parts.component(), coreComp}
+	if parts.local != nil {
+		comps = append(comps, initialScan(parts.local, c, log))
+	}
 	if cfg.MPD.Enabled {
 		m, err := newMPD(cfg, c, parts, log)
 		if err != nil {
@@ -128,6 +132,23 @@ func buildPlayer(cfg *config.Config, log *slog.Logger) (*output.Set, *player.Pla
 	return set, p, nil
 }
 
+// initialScan scans the music folder in the background when the library
+// is empty, so a first start finds the music without a separate command.
+func initialScan(lib *local.Library, c *core.Core, log *slog.Logger) app.Component {
+	return app.Funcs{ComponentName: "initial-scan", RunFunc: func(ctx context.Context) error {
+		st, err := lib.Stats(ctx)
+		if err != nil || st.Tracks > 0 {
+			return nil
+		}
+		log.Info("the library is empty: scanning the music folder")
+		if err := c.Library().Refresh(ctx, nil); err != nil && ctx.Err() == nil {
+			log.Warn("initial scan failed; run tonearm local scan", "err", err)
+		}
+		<-ctx.Done()
+		return nil
+	}}.Component()
+}
+
 // backends holds the built-in backends that are enabled.
 type backends struct {
 	list    []backend.Backend
@@ -153,17 +174,23 @@ func openLocal(ctx context.Context, cfg *config.Config, log *slog.Logger, progre
 	})
 }
 
-func buildBackends(ctx context.Context, cfg *config.Config, log *slog.Logger) (b *backends, err error) {
-	b = &backends{}
-	defer func() {
-		if err != nil {
-			b.Close()
-		}
-	}()
+func buildBackends(ctx context.Context, cfg *config.Config, log *slog.Logger) (*backends, error) {
+	b := &backends{}
+	if err := b.build(ctx, cfg, log); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *backends) build(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if cfg.Local.Enabled {
+		if err := ensureMusicDir(cfg.Local.MediaDir, log); err != nil {
+			return err
+		}
 		lib, err := openLocal(ctx, cfg, log, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.local = lib
 		b.closers = append(b.closers, lib)
@@ -172,7 +199,7 @@ func buildBackends(ctx context.Context, cfg *config.Config, log *slog.Logger) (b
 	if cfg.File.Enabled {
 		reader, err := tags.NewReader(tags.Options{TempDir: filepath.Join(cfg.Core.CacheDir, "taglib")})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.closers = append(b.closers, reader)
 		var dirs []file.MediaDir
@@ -185,7 +212,7 @@ func buildBackends(ctx context.Context, cfg *config.Config, log *slog.Logger) (b
 			Reader: reader, Logger: log.With("component", "file"),
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.closers = append(b.closers, fb)
 		b.list = append(b.list, fb.Backend())
@@ -198,18 +225,18 @@ func buildBackends(ctx context.Context, cfg *config.Config, log *slog.Logger) (b
 			Logger: log.With("component", "m3u"),
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.list = append(b.list, mp.Backend())
 	}
 	if cfg.Stream.Enabled {
 		sb, err := buildStream(cfg, log)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.list = append(b.list, sb.Backend())
 	}
-	return b, nil
+	return nil
 }
 
 func buildStream(cfg *config.Config, log *slog.Logger) (*stream.Backend, error) {
@@ -226,6 +253,21 @@ func buildStream(cfg *config.Config, log *slog.Logger) (*stream.Backend, error) 
 		MaxPlaylistSize: int64(cfg.Stream.MaxPlaylistSize), MetadataBlacklist: cfg.Stream.MetadataBlacklist,
 		Logger: slog,
 	})
+}
+
+// ensureMusicDir creates a missing music folder, so that a first start
+// with the defaults serves an empty library instead of failing.
+func ensureMusicDir(dir string, log *slog.Logger) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("[local] media_dir %s: %w", dir, err)
+	}
+	if err := fsutil.MkdirPrivate(dir); err != nil {
+		return fmt.Errorf("[local] media_dir: %w", err)
+	}
+	log.Info("created the missing music folder; put music there and run tonearm local scan", "media_dir", dir)
+	return nil
 }
 
 // trackForPath maps a playlist entry that is a file in the music folder to
