@@ -94,10 +94,10 @@ async function renderCurrent(tlTrack) {
 
 function renderState(playback) {
   state.playback = playback;
-  const button = byId('playpause');
   const playing = playback === 'playing';
-  button.textContent = playing ? '⏸' : '▶';
-  button.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+  byId('icon-play').toggleAttribute('hidden', playing);
+  byId('icon-pause').toggleAttribute('hidden', !playing);
+  byId('playpause').setAttribute('aria-label', playing ? 'Pause' : 'Play');
 }
 
 function renderVolume(volume) {
@@ -105,9 +105,9 @@ function renderVolume(volume) {
 }
 
 function renderMute(mute) {
-  const button = byId('mute');
-  button.setAttribute('aria-pressed', String(Boolean(mute)));
-  button.textContent = mute ? '🔇' : '🔊';
+  byId('mute').setAttribute('aria-pressed', String(Boolean(mute)));
+  byId('icon-volume').toggleAttribute('hidden', Boolean(mute));
+  byId('icon-muted').toggleAttribute('hidden', !mute);
 }
 
 async function refreshOptions() {
