@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tonearm/tonearm/internal/passhash"
 	"github.com/tonearm/tonearm/internal/secrets"
 )
 
@@ -94,7 +95,7 @@ func (r *runner) runSecretHash() error {
 	if err != nil {
 		return err
 	}
-	h, err := secrets.HashPassword(pw)
+	h, err := passhash.Hash(pw)
 	if err != nil {
 		return err
 	}

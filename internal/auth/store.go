@@ -17,6 +17,7 @@ import (
 
 	"github.com/tonearm/tonearm/internal/audit"
 	"github.com/tonearm/tonearm/internal/fsutil"
+	"github.com/tonearm/tonearm/internal/passhash"
 )
 
 // Errors a caller can test with errors.Is.
@@ -125,7 +126,7 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("create account store %s: %w", opts.Path, err)
 	}
-	dummy, err := HashPassword("dummy password for timing")
+	dummy, err := passhash.Hash("dummy password for timing")
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -166,7 +167,7 @@ func (s *Store) AddUser(ctx context.Context, name, password string, scopes []str
 	if err := s.checkScopes(scopes); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password)
+	hash, err := passhash.Hash(password)
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func (s *Store) AddUser(ctx context.Context, name, password string, scopes []str
 
 // SetPassword replaces a user's password and ends all of their sessions.
 func (s *Store) SetPassword(ctx context.Context, name, password string) error {
-	hash, err := HashPassword(password)
+	hash, err := passhash.Hash(password)
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,7 @@ func (s *Store) Login(ctx context.Context, name, password, addr string) (string,
 	} else if err != nil {
 		return "", User{}, fmt.Errorf("login: %w", err)
 	}
-	ok, verr := VerifyPassword(hash, password)
+	ok, verr := passhash.Check(hash, password)
 	if verr != nil {
 		s.log.Error("stored password hash is invalid", "user", name, "err", verr)
 	}

@@ -1,3 +1,6 @@
+// Package auth stores accounts, sessions and API tokens, and limits login
+// attempts. Passwords are kept as argon2id hashes and tokens and session ids
+// as SHA-256 digests, so a copy of the database reveals no credential.
 package auth
 
 import (

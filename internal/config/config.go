@@ -136,7 +136,7 @@ const (
 type MPDPassword struct {
 	// Secret is an argon2id PHC string ("$argon2id$v=19$...") or, when it
 	// came from an env: or secret: reference, whatever that holds: a PHC
-	// string or a plain password. secrets.CheckPassword compares both.
+	// string or a plain password. passhash.Check compares both.
 	Secret Secret
 	// Permissions are the MPD permissions the password grants; "control"
 	// implies "player", as in MPD 0.23.

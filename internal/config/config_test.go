@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tonearm/tonearm/internal/secrets"
+	"github.com/tonearm/tonearm/internal/passhash"
 )
 
 // testOptions isolates Load from the real home folder and environment.
@@ -453,7 +453,7 @@ func TestIsLoopback(t *testing.T) {
 }
 
 func TestPasswordsList(t *testing.T) {
-	hash, err := secrets.HashPassword("kitchen")
+	hash, err := passhash.Hash("kitchen")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +469,7 @@ func TestPasswordsList(t *testing.T) {
 	if len(creds) != 2 {
 		t.Fatalf("credentials = %v", creds)
 	}
-	if ok, _ := secrets.CheckPassword(creds[0].Secret.Value(), "kitchen"); !ok {
+	if ok, _ := passhash.Check(creds[0].Secret.Value(), "kitchen"); !ok {
 		t.Error("hash entry does not check against its password")
 	}
 	if !slices.Equal(creds[1].Permissions, []string{"read", "add", "control", "player", "admin"}) {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tonearm/tonearm/internal/secrets"
+	"github.com/tonearm/tonearm/internal/passhash"
 )
 
 // Levels beyond slog's four, for Mopidy's names.
@@ -212,7 +212,7 @@ func parseMPDPassword(raw string) (MPDPassword, error) {
 			"($argon2id$...) from `tonearm secret hash`, or env:NAME or secret:NAME")
 	}
 	if s.ref == "" {
-		if err := secrets.ParseHash(s.value); err != nil {
+		if err := passhash.Parse(s.value); err != nil {
 			return MPDPassword{}, fmt.Errorf("%w; make one with `tonearm secret hash`", err)
 		}
 	}

@@ -210,10 +210,14 @@ func tracklistBindings() []binding {
 		return noArgs(func(ctx context.Context, api core.API) (*int, error) { return f(tl(api), ctx) })
 	}
 	trackStep := func(f func(core.Tracklist, context.Context, *models.TlTrack) (*models.TlTrack, error)) func(context.Context, core.API, []json.RawMessage) (any, error) {
-		return oneArg("tl_track", func(ctx context.Context, api core.API, t *models.TlTrack) (*models.TlTrack, error) { return f(tl(api), ctx, t) })
+		return oneArg("tl_track", func(ctx context.Context, api core.API, t *models.TlTrack) (*models.TlTrack, error) {
+			return f(tl(api), ctx, t)
+		})
 	}
 	criteria := func(f func(core.Tracklist, context.Context, core.Criteria) ([]models.TlTrack, error)) func(context.Context, core.API, []json.RawMessage) (any, error) {
-		return oneArg("criteria", func(ctx context.Context, api core.API, c core.Criteria) ([]models.TlTrack, error) { return f(tl(api), ctx, c) })
+		return oneArg("criteria", func(ctx context.Context, api core.API, c core.Criteria) ([]models.TlTrack, error) {
+			return f(tl(api), ctx, c)
+		})
 	}
 	return []binding{
 		{"core.tracklist.add", []jsonrpc.Param{optional("tracks"), optional("at_position"), optional("uris")},

@@ -1,4 +1,7 @@
-package secrets
+// Package passhash hashes passwords with argon2id into PHC strings and
+// checks a password against a stored hash or, for configs that still hold
+// one, a plain password, in constant time.
+package passhash
 
 import (
 	"crypto/rand"
@@ -31,12 +34,12 @@ const (
 	maxArgonKeyLen  = 128
 )
 
-// MaxPasswordSize bounds a password given to HashPassword or CheckPassword.
+// MaxPasswordSize bounds a password given to Hash or Check.
 const MaxPasswordSize = 1024
 
-// HashPassword returns password's argon2id hash as a PHC string:
+// Hash returns password's argon2id hash as a PHC string:
 // $argon2id$v=19$m=19456,t=2,p=1$SALT$HASH.
-func HashPassword(password string) (string, error) {
+func Hash(password string) (string, error) {
 	if password == "" {
 		return "", errors.New("empty password")
 	}
@@ -60,8 +63,8 @@ type phc struct {
 	salt, key    []byte
 }
 
-// ParseHash checks an argon2id PHC string and its parameter bounds.
-func ParseHash(s string) error {
+// Parse checks an argon2id PHC string and its parameter bounds.
+func Parse(s string) error {
 	_, err := parsePHC(s)
 	return err
 }
@@ -97,11 +100,11 @@ func parsePHC(s string) (phc, error) {
 	return phc{memory: m, time: t, threads: uint8(p), salt: salt, key: key}, nil
 }
 
-// CheckPassword reports whether given matches stored, which is an argon2id
+// Check reports whether given matches stored, which is an argon2id
 // PHC string or, when it does not start with "$argon2id$", a plain
 // password from an env: or secret: reference. Both compare in constant
 // time.
-func CheckPassword(stored, given string) (bool, error) {
+func Check(stored, given string) (bool, error) {
 	if len(given) > MaxPasswordSize {
 		return false, nil
 	}
@@ -116,3 +119,6 @@ func CheckPassword(stored, given string) (bool, error) {
 	key := argon2.IDKey([]byte(given), h.salt, h.time, h.memory, h.threads, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
+
+// IsHash reports whether s is a valid argon2id PHC string.
+func IsHash(s string) bool { return Parse(s) == nil }

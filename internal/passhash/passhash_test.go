@@ -1,4 +1,4 @@
-package secrets
+package passhash
 
 import (
 	"strings"
@@ -6,35 +6,35 @@ import (
 )
 
 func TestHashPasswordRoundTrip(t *testing.T) {
-	h, err := HashPassword("correct horse")
+	h, err := Hash("correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("hash = %q", h)
 	}
-	if err := ParseHash(h); err != nil {
-		t.Errorf("ParseHash(own hash): %v", err)
+	if err := Parse(h); err != nil {
+		t.Errorf("Parse(own hash): %v", err)
 	}
-	ok, err := CheckPassword(h, "correct horse")
+	ok, err := Check(h, "correct horse")
 	if err != nil || !ok {
-		t.Errorf("CheckPassword(right) = %v, %v", ok, err)
+		t.Errorf("Check(right) = %v, %v", ok, err)
 	}
-	ok, err = CheckPassword(h, "wrong horse")
+	ok, err = Check(h, "wrong horse")
 	if err != nil || ok {
-		t.Errorf("CheckPassword(wrong) = %v, %v", ok, err)
+		t.Errorf("Check(wrong) = %v, %v", ok, err)
 	}
-	h2, _ := HashPassword("correct horse")
+	h2, _ := Hash("correct horse")
 	if h2 == h {
 		t.Error("two hashes of one password are equal: the salt is not random")
 	}
 }
 
 func TestCheckPlainPassword(t *testing.T) {
-	if ok, _ := CheckPassword("pw", "pw"); !ok {
+	if ok, _ := Check("pw", "pw"); !ok {
 		t.Error("plain password did not match itself")
 	}
-	if ok, _ := CheckPassword("pw", "pw2"); ok {
+	if ok, _ := Check("pw", "pw2"); ok {
 		t.Error("plain password matched another")
 	}
 }
@@ -51,17 +51,17 @@ func TestParseHashRejects(t *testing.T) {
 		"$argon2id$v=19$m=19456,t=2,p=1,x=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
 	}
 	for _, h := range cases {
-		if err := ParseHash(h); err == nil {
-			t.Errorf("ParseHash(%q) succeeded", h)
+		if err := Parse(h); err == nil {
+			t.Errorf("Parse(%q) succeeded", h)
 		}
 	}
 }
 
-func FuzzParseHash(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
 	f.Add("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
 	f.Fuzz(func(t *testing.T, s string) {
-		if ParseHash(s) != nil {
+		if Parse(s) != nil {
 			return
 		}
 		h, _ := parsePHC(s)
@@ -71,9 +71,9 @@ func FuzzParseHash(f *testing.F) {
 	})
 }
 
-func BenchmarkHashPassword(b *testing.B) {
+func BenchmarkHash(b *testing.B) {
 	for b.Loop() {
-		if _, err := HashPassword("correct horse"); err != nil {
+		if _, err := Hash("correct horse"); err != nil {
 			b.Fatal(err)
 		}
 	}
