@@ -1,18 +1,16 @@
 package mpd
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/time/rate"
+
+	"github.com/tonearm/tonearm/internal/passhash"
 )
 
 // Bounds of the password check.
@@ -25,11 +23,9 @@ const (
 
 type credential struct {
 	perm Permission
-	// Exactly one of plain and the argon2id fields is set.
-	plain          []byte
-	salt, key      []byte
-	memory, passes uint32
-	threads        uint8
+	// secret is an argon2id PHC string or a plain password; passhash.Check
+	// compares both in constant time.
+	secret string
 }
 
 type authenticator struct {
@@ -58,66 +54,17 @@ func newAuthenticator(cfg Config, log *slog.Logger) (*authenticator, error) {
 		}
 		if !strings.HasPrefix(p.Secret, "$argon2id$") {
 			log.Warn("MPD password stored in plain text: store an argon2id hash instead", "password_index", i+1)
-			a.creds = append(a.creds, credential{perm: p.Permissions, plain: []byte(p.Secret)})
-			continue
-		}
-		c, err := parseArgon2id(p.Secret)
-		if err != nil {
+		} else if err := passhash.Parse(p.Secret); err != nil {
 			return nil, fmt.Errorf("mpd: password %d: %w", i+1, err)
 		}
-		c.perm = p.Permissions
-		a.creds = append(a.creds, c)
+		a.creds = append(a.creds, credential{perm: p.Permissions, secret: p.Secret})
 	}
 	return a, nil
 }
 
-// parseArgon2id parses "$argon2id$v=19$m=M,t=T,p=P$salt$key" with unpadded
-// standard base64.
-func parseArgon2id(s string) (credential, error) {
-	parts := strings.Split(s, "$")
-	bad := fmt.Errorf("invalid argon2id hash: expected $argon2id$v=19$m=...,t=...,p=...$salt$hash")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v=19" {
-		return credential{}, bad
-	}
-	var c credential
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			return credential{}, bad
-		}
-		switch k {
-		case "m":
-			c.memory = uint32(n)
-		case "t":
-			c.passes = uint32(n)
-		case "p":
-			if n > 255 {
-				return credential{}, bad
-			}
-			c.threads = uint8(n)
-		}
-	}
-	var err error
-	if c.salt, err = base64.RawStdEncoding.DecodeString(parts[4]); err != nil {
-		return credential{}, bad
-	}
-	if c.key, err = base64.RawStdEncoding.DecodeString(parts[5]); err != nil {
-		return credential{}, bad
-	}
-	// Bound the cost an attacker-chosen config could impose per attempt.
-	if c.memory == 0 || c.memory > 1<<20 || c.passes == 0 || c.passes > 16 || c.threads == 0 || len(c.key) < 16 || len(c.key) > 64 {
-		return credential{}, bad
-	}
-	return c, nil
-}
-
 func (c credential) matches(password string) bool {
-	if c.plain != nil {
-		return subtle.ConstantTimeCompare(c.plain, []byte(password)) == 1
-	}
-	got := argon2.IDKey([]byte(password), c.salt, c.passes, c.memory, c.threads, uint32(len(c.key)))
-	return subtle.ConstantTimeCompare(got, c.key) == 1
+	ok, err := passhash.Check(c.secret, password)
+	return err == nil && ok
 }
 
 // allow reports whether the client at remote may try a password now.
