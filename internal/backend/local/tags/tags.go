@@ -144,9 +144,20 @@ func checkCacheDir(dir string) error {
 }
 
 // Read reads the metadata of the file at path, an absolute path that the
-// caller has already confined to the music folder. A file that TagLib
-// cannot parse returns an error wrapping taglib.ErrInvalidFile.
-func (r *Reader) Read(path string) (info Info, err error) {
+// caller has already confined to the music folder. FLAC, Ogg Vorbis and
+// Opus files go through the Go parsers in this package, and every other
+// file, or one those parsers reject, goes through TagLib. A file that
+// TagLib cannot parse returns an error wrapping taglib.ErrInvalidFile.
+func (r *Reader) Read(path string) (Info, error) {
+	if info, ok := r.readNative(path); ok {
+		return info, nil
+	}
+	return r.readTagLib(path)
+}
+
+// readTagLib reads the file with TagLib, which costs three WebAssembly
+// module instantiations: tags, audio properties and the cover.
+func (r *Reader) readTagLib(path string) (info Info, err error) {
 	// The WebAssembly glue panics on memory errors; a hostile file must not
 	// take the server down.
 	defer func() {

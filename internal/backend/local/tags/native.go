@@ -1,0 +1,124 @@
+package tags
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"time"
+)
+
+// nativeResult is what a Go parser reads from one file, in the units that
+// TagLib reports, so both paths fill Info the same way.
+type nativeResult struct {
+	tags       map[string][]string // upper-case Vorbis comment keys
+	lengthMS   int64
+	bitrate    int // kbit/s
+	sampleRate int // Hz
+	channels   int
+	// hasPicture is true when the file holds a picture, even one that is
+	// not kept because it is larger than the cover limit.
+	hasPicture bool
+	cover      []byte
+	coverMIME  string
+}
+
+// errUnsupported marks a file that a Go parser leaves to TagLib, such as
+// a FLAC file with an ID3v1 tag or an Ogg stream that is neither Vorbis nor
+// Opus.
+var errUnsupported = errors.New("left to TagLib")
+
+// readNative reads FLAC, Ogg Vorbis and Opus files with the Go parsers. It
+// returns false for every other file and for any file those parsers
+// reject, and the caller then reads it with TagLib, which decides whether
+// the file is broken.
+func (r *Reader) readNative(path string) (Info, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Info{}, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return Info{}, false
+	}
+	res, err := parseNative(f, fi.Size(), r.maxCover)
+	if err != nil || (res.sampleRate == 0 && res.lengthMS == 0) {
+		return Info{}, false
+	}
+	info := fromTags(res.tags)
+	info.Length = time.Duration(res.lengthMS) * time.Millisecond
+	info.Bitrate = res.bitrate * 1000
+	info.SampleRate = res.sampleRate
+	info.Channels = res.channels
+	if len(res.cover) > 0 && len(res.cover) <= r.maxCover {
+		info.Cover = res.cover
+		info.CoverMIME = CoverMIME(res.coverMIME, res.cover)
+	}
+	return info, true
+}
+
+// parseNative picks the parser by the file's first bytes, as TagLib does
+// for files whose extension it does not know.
+func parseNative(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
+	var magic [4]byte
+	if _, err := r.ReadAt(magic[:], 0); err != nil {
+		return nativeResult{}, err
+	}
+	switch string(magic[:]) {
+	case "fLaC":
+		return parseFLAC(r, size, maxCover)
+	case "OggS":
+		return parseOgg(r, size, maxCover)
+	}
+	return nativeResult{}, errUnsupported
+}
+
+// readAt reads n bytes at off into a new buffer, after checking that they
+// lie inside a file of size bytes.
+func readAt(r io.ReaderAt, off, n, size int64) ([]byte, error) {
+	if off < 0 || n < 0 || off > size || n > size-off {
+		return nil, io.ErrUnexpectedEOF
+	}
+	buf := make([]byte, n)
+	if _, err := r.ReadAt(buf, off); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// byteReader walks a buffer and fails, instead of panicking, when a length
+// field points past its end.
+type byteReader struct {
+	buf []byte
+	err error
+}
+
+func (b *byteReader) bytes(n uint64) []byte {
+	if b.err != nil {
+		return nil
+	}
+	if n > uint64(len(b.buf)) {
+		b.err = io.ErrUnexpectedEOF
+		return nil
+	}
+	out := b.buf[:n]
+	b.buf = b.buf[n:]
+	return out
+}
+
+func (b *byteReader) uint32LE() uint32 {
+	p := b.bytes(4)
+	if p == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(p)
+}
+
+func (b *byteReader) uint32BE() uint32 {
+	p := b.bytes(4)
+	if p == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint32(p)
+}

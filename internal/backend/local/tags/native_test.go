@@ -1,0 +1,358 @@
+package tags
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"image/color"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tonearm/tonearm/internal/backend/local/testlib"
+)
+
+// nativeFormats are the generator formats that the Go parsers read.
+var nativeFormats = []string{"flac", "ogg", "opus"}
+
+func fullTestTags(name string) *testlib.Tags {
+	return &testlib.Tags{
+		Title:        "\ufeffTitle \x01of " + name,
+		Album:        "Album ünïcode",
+		Artists:      []string{"Alice", "Bob", "Alice"},
+		AlbumArtists: []string{"Various", "Others"},
+		Genres:       []string{"Rock", "Jazz"},
+		Composers:    []string{"Carol"},
+		Performers:   []string{"Dave", "Eve"},
+		Track:        "03/12",
+		Disc:         "1/2",
+		Date:         "2019-05",
+		Comment:      "a comment",
+		MBTrack:      "8f3471b5-7e6a-48da-86a9-c1c07a0f47ae",
+		MBAlbum:      "1b2e3d4c-0000-4000-8000-000000000001",
+		MBArtist:     "1b2e3d4c-0000-4000-8000-000000000002",
+		RGTrackGain:  "-6.50 dB",
+		RGTrackPeak:  "0.988",
+		RGAlbumGain:  "-7.25 dB",
+	}
+}
+
+// TestNativeMatchesTagLib reads generated files of every format through
+// Read and through TagLib alone, and requires the same Info. The Go
+// parsers must take FLAC, Ogg Vorbis and Opus and leave every other format
+// to TagLib.
+func TestNativeMatchesTagLib(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	gen, err := testlib.NewGenerator(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cover := testlib.PNG(color.RGBA{G: 200, A: 255})
+	var files []testlib.File
+	for _, f := range testlib.Formats {
+		files = append(files,
+			testlib.File{Path: f + "-full", Format: f, Tags: fullTestTags(f), Cover: cover},
+			testlib.File{Path: f + "-untagged", Format: f},
+			testlib.File{Path: f + "-nocover", Format: f, Tags: &testlib.Tags{Title: "Only a title", Artists: []string{"AC/DC"}}},
+			testlib.File{Path: f + "-truncated", Format: f, Tags: fullTestTags(f), Cover: cover},
+		)
+	}
+	if err := gen.Write(ctx, dir, files); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range testlib.Formats {
+		p := filepath.Join(dir, f+"-truncated")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data[:len(data)*2/3], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	for _, maxCover := range []int{0, 40} {
+		r, err := NewReader(Options{MaxCoverBytes: maxCover})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		for _, file := range files {
+			native := slices.Contains(nativeFormats, file.Format)
+			t.Run(file.Path, func(t *testing.T) {
+				path := filepath.Join(dir, file.Path)
+				_, ok := r.readNative(path)
+				// A truncated Ogg file may lose a header packet, and then
+				// the Go parser leaves it to TagLib.
+				truncated := strings.HasSuffix(file.Path, "-truncated")
+				if ok != native && !(truncated && !ok) {
+					t.Fatalf("readNative ok = %v, want %v", ok, native)
+				}
+				got, err := r.Read(path)
+				want, wantErr := r.readTagLib(path)
+				if (err == nil) != (wantErr == nil) {
+					t.Fatalf("Read error %v, TagLib error %v", err, wantErr)
+				}
+				if err != nil {
+					return // TagLib rejects this truncated file too
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("Go parser and TagLib differ (cover limit %d):\n Go     %+v\n TagLib %+v", r.maxCover, strip(got), strip(want))
+				}
+				if maxCover == 0 && file.Cover != nil && !bytes.Equal(got.Cover, file.Cover) {
+					t.Errorf("cover of %d bytes, want the %d-byte PNG", len(got.Cover), len(file.Cover))
+				}
+				if maxCover == 40 && got.Cover != nil {
+					t.Errorf("cover of %d bytes kept over a 40-byte limit", len(got.Cover))
+				}
+			})
+		}
+	}
+}
+
+// strip drops the cover bytes so a failure message stays short.
+func strip(info Info) Info {
+	if info.Cover != nil {
+		info.Cover = []byte("<cover>")
+	}
+	return info
+}
+
+// commentBlock builds a Vorbis comment from KEY=value fields.
+func commentBlock(fields ...string) []byte {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 6)
+	b = append(b, "vendor"...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(fields)))
+	for _, f := range fields {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+// pictureBlock builds a FLAC PICTURE block body.
+func pictureBlock(mime string, data []byte) []byte {
+	var b []byte
+	b = binary.BigEndian.AppendUint32(b, 3)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(mime)))
+	b = append(b, mime...)
+	b = binary.BigEndian.AppendUint32(b, 5)
+	b = append(b, "cover"...)
+	b = append(b, make([]byte, 16)...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+	return append(b, data...)
+}
+
+// flacFile builds a FLAC file of one second at 44.1 kHz stereo with the
+// given metadata blocks after STREAMINFO and 1000 bytes of audio.
+func flacFile(blocks ...[]byte) []byte {
+	out := []byte("fLaC")
+	info := make([]byte, 34)
+	flags := uint32(44100)<<12 | 1<<9 | 15<<4
+	binary.BigEndian.PutUint32(info[10:], flags)
+	binary.BigEndian.PutUint32(info[14:], 44100)
+	all := append([][]byte{info}, blocks...)
+	for i, b := range all {
+		typ := byte(flacStreamInfo)
+		switch {
+		case i == 0:
+		case bytes.HasPrefix(b, []byte{0, 0, 0, 3}):
+			typ = flacPicture
+		default:
+			typ = flacVorbisComment
+		}
+		if i == len(all)-1 {
+			typ |= 0x80
+		}
+		out = append(out, typ, byte(len(b)>>16), byte(len(b)>>8), byte(len(b)))
+		out = append(out, b...)
+	}
+	return append(out, make([]byte, 1000)...)
+}
+
+// oggFile builds a one-page-per-packet Ogg stream ending at granule end.
+func oggFile(end int64, packets ...[]byte) []byte {
+	var out []byte
+	for i, p := range packets {
+		hdr := make([]byte, oggHeaderSize)
+		copy(hdr, "OggS")
+		if i == len(packets)-1 {
+			binary.LittleEndian.PutUint64(hdr[6:], uint64(end))
+		}
+		binary.LittleEndian.PutUint32(hdr[14:], 7)
+		binary.LittleEndian.PutUint32(hdr[18:], uint32(i))
+		var lacing []byte
+		n := len(p)
+		for n >= 255 {
+			lacing = append(lacing, 255)
+			n -= 255
+		}
+		lacing = append(lacing, byte(n))
+		hdr[26] = byte(len(lacing))
+		out = append(out, hdr...)
+		out = append(out, lacing...)
+		out = append(out, p...)
+	}
+	return out
+}
+
+func opusHead(channels byte, preSkip uint16) []byte {
+	b := []byte("OpusHead\x01")
+	b = append(b, channels)
+	b = binary.LittleEndian.AppendUint16(b, preSkip)
+	b = binary.LittleEndian.AppendUint32(b, 44100)
+	return append(b, 0, 0, 0)
+}
+
+func TestParseFLACBlocks(t *testing.T) {
+	png := testlib.PNG(color.RGBA{B: 255, A: 255})
+	file := flacFile(
+		commentBlock("title=One", "ARTIST=A", "Artist=B", "no equals sign", "bad\x7fkey=x"),
+		pictureBlock("image/png", png),
+		pictureBlock("image/jpeg", []byte("second")),
+	)
+	res, err := parseFLAC(bytes.NewReader(file), int64(len(file)), DefaultMaxCoverBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.tags["TITLE"], []string{"One"}) {
+		t.Errorf("TITLE = %q, want [One]", res.tags["TITLE"])
+	}
+	if !slices.Equal(res.tags["ARTIST"], []string{"A", "B"}) {
+		t.Errorf("ARTIST = %q, want [A B]", res.tags["ARTIST"])
+	}
+	if len(res.tags) != 2 {
+		t.Errorf("tags %q, want the invalid fields skipped", res.tags)
+	}
+	if !bytes.Equal(res.cover, png) || res.coverMIME != "image/png" {
+		t.Errorf("cover %q (%s), want the first picture", res.cover, res.coverMIME)
+	}
+	if res.lengthMS != 1000 || res.sampleRate != 44100 || res.channels != 2 {
+		t.Errorf("length %d ms, %d Hz, %d channels; want 1000 ms, 44100 Hz, 2", res.lengthMS, res.sampleRate, res.channels)
+	}
+	if res.bitrate != 8 {
+		t.Errorf("bitrate %d kbit/s, want 8 (1000 bytes in 1 s)", res.bitrate)
+	}
+}
+
+func TestParseFLACRejects(t *testing.T) {
+	cases := map[string][]byte{
+		"no streaminfo":    append([]byte("fLaC\x84\x00\x00\x04"), commentBlock()...),
+		"block past end":   []byte("fLaC\x80\x00\x01\x00abc"),
+		"two comments":     flacFile(commentBlock(), commentBlock()),
+		"legacy COVERART":  flacFile(commentBlock("COVERART=abcd")),
+		"comment overflow": flacFile([]byte{6, 0, 0, 0, 'v', 'e', 'n', 'd', 'o', 'r', 0xff, 0xff, 0xff, 0xff}),
+	}
+	for name, file := range cases {
+		if _, err := parseFLAC(bytes.NewReader(file), int64(len(file)), DefaultMaxCoverBytes); err == nil {
+			t.Errorf("%s: parsed without error", name)
+		}
+	}
+}
+
+func TestParseOggOpus(t *testing.T) {
+	png := testlib.PNG(color.RGBA{R: 255, A: 255})
+	pic := base64.StdEncoding.EncodeToString(pictureBlock("", png))
+	tags := append([]byte("OpusTags"), commentBlock("TITLE=Opus", "METADATA_BLOCK_PICTURE="+pic, "GENRE=Folk")...)
+	file := oggFile(312+96000, opusHead(2, 312), tags, make([]byte, 600))
+	res, err := parseOgg(bytes.NewReader(file), int64(len(file)), DefaultMaxCoverBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.lengthMS != 2000 || res.sampleRate != 48000 || res.channels != 2 {
+		t.Errorf("length %d ms, %d Hz, %d channels; want 2000 ms, 48000 Hz, 2", res.lengthMS, res.sampleRate, res.channels)
+	}
+	if !slices.Equal(res.tags["GENRE"], []string{"Folk"}) || res.tags["METADATA_BLOCK_PICTURE"] != nil {
+		t.Errorf("tags %q, want GENRE and no picture field", res.tags)
+	}
+	if !bytes.Equal(res.cover, png) {
+		t.Errorf("cover of %d bytes, want the %d-byte PNG", len(res.cover), len(png))
+	}
+	if got := CoverMIME(res.coverMIME, res.cover); got != "image/png" {
+		t.Errorf("cover MIME %q, want image/png from the bytes", got)
+	}
+}
+
+func TestParseOggRejects(t *testing.T) {
+	// The header budget for a 1-byte cover limit is about 2.4 MiB.
+	big := make([]byte, 3<<20)
+	cases := map[string][]byte{
+		"speex":           oggFile(100, []byte("Speex   "), commentBlock()),
+		"missing packets": oggFile(100, opusHead(1, 0)),
+		"bad second":      oggFile(100, opusHead(1, 0), commentBlock()),
+		"short head":      oggFile(100, []byte("OpusHead"), append([]byte("OpusTags"), commentBlock()...)),
+		"over budget":     oggFile(100, opusHead(1, 0), append([]byte("OpusTags"), big...)),
+	}
+	for name, file := range cases {
+		if _, err := parseOgg(bytes.NewReader(file), int64(len(file)), 1); err == nil {
+			t.Errorf("%s: parsed without error", name)
+		}
+	}
+	multiplexed := oggFile(100, opusHead(1, 0), append([]byte("OpusTags"), commentBlock()...))
+	second := bytes.Index(multiplexed[4:], []byte("OggS")) + 4
+	multiplexed[second+14] ^= 1 // serial number of the second page
+	if _, err := parseOgg(bytes.NewReader(multiplexed), int64(len(multiplexed)), 1<<20); !errors.Is(err, errUnsupported) {
+		t.Errorf("multiplexed stream: err %v, want errUnsupported", err)
+	}
+}
+
+func TestParsePictureTooLarge(t *testing.T) {
+	data, _, err := parsePicture(pictureBlock("image/png", make([]byte, 100)), 99)
+	if err != nil || data != nil {
+		t.Errorf("parsePicture over the limit = %d bytes, %v; want nil, nil", len(data), err)
+	}
+}
+
+// checkNative fails when a parser's result breaks the bounds it promises.
+func checkNative(t *testing.T, res nativeResult, err error, maxCover int) {
+	if err != nil {
+		return
+	}
+	if len(res.cover) > maxCover {
+		t.Fatalf("cover of %d bytes over the %d-byte limit", len(res.cover), maxCover)
+	}
+	if res.lengthMS < 0 || res.bitrate < 0 || res.channels < 0 {
+		t.Fatalf("negative property: %+v", res)
+	}
+}
+
+func FuzzParseNative(f *testing.F) {
+	png := testlib.PNG(color.RGBA{R: 1, A: 255})
+	f.Add(flacFile(commentBlock("TITLE=x", "ARTIST=a"), pictureBlock("image/png", png)))
+	f.Add(oggFile(48000, opusHead(2, 312), append([]byte("OpusTags"), commentBlock("TITLE=y")...)))
+	vorbisID := append([]byte("\x01vorbis\x00\x00\x00\x00\x02\x44\xac\x00\x00"), make([]byte, 15)...)
+	f.Add(oggFile(44100, vorbisID, append([]byte("\x03vorbis"), commentBlock("TITLE=z")...), []byte("\x05vorbis")))
+	const maxCover = 1 << 12
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := parseNative(bytes.NewReader(data), int64(len(data)), maxCover)
+		checkNative(t, res, err, maxCover)
+	})
+}
+
+func FuzzParseVorbisComment(f *testing.F) {
+	pic := base64.StdEncoding.EncodeToString(pictureBlock("image/png", []byte("png")))
+	f.Add(commentBlock("TITLE=a", "METADATA_BLOCK_PICTURE="+pic, "x"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		vc, err := parseVorbisComment(data, 16)
+		if err != nil {
+			return
+		}
+		if len(vc.cover) > 16 {
+			t.Fatalf("cover of %d bytes over the 16-byte limit", len(vc.cover))
+		}
+		n := 0
+		for _, vs := range vc.tags {
+			n += len(vs)
+		}
+		if n > len(data)/4 {
+			t.Fatalf("%d values from %d bytes", n, len(data))
+		}
+	})
+}
