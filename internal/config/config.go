@@ -31,6 +31,12 @@ type Config struct {
 	Stream    Stream                `ini:"stream"`
 	Proxy     Proxy                 `ini:"proxy"`
 
+	Extensions Extensions `ini:"extensions"`
+	// ExtensionSettings contains the section of each installed extension,
+	// [<name>], by extension name. The server passes each extension its
+	// own section and nothing else.
+	ExtensionSettings map[string]map[string]Secret `ini:"-"`
+
 	// Files lists the configuration files read, in the order applied.
 	Files []string `ini:"-"`
 	// Warnings lists what was accepted but ignored: sections of Mopidy

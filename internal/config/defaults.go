@@ -121,6 +121,12 @@ hostname =
 port =
 username =
 password =
+
+[extensions]
+trusted_keys =
+allowed_scopes =
+disabled =
+allow_weak_landlock = false
 `
 
 // ignoredKeys lists, per section, keys that Mopidy 3.4 or its bundled

@@ -37,6 +37,7 @@ func (c *Config) Format() string {
 			c.formatLogLevels(&b)
 		}
 	}
+	c.formatExtensionSettings(&b)
 	return b.String()
 }
 

@@ -20,6 +20,7 @@ func (l *loader) finish(cfg *Config) {
 	}
 	l.finishMPD(cfg)
 	l.finishHTTP(cfg)
+	l.finishExtensions(cfg)
 	if cfg.Proxy.Scheme != "" && cfg.Proxy.Hostname == "" {
 		l.problem(l.at("proxy", "hostname", "proxy scheme is set without a host name; set [proxy] hostname"))
 	}
@@ -134,6 +135,7 @@ func (l *loader) resolveSecrets(cfg *Config, opts Options) {
 			l.problem(p)
 		}
 	}
+	l.resolveExtensionSecrets(cfg, openStore)
 }
 
 // secretRef points at one Secret in the configuration.
@@ -178,6 +180,9 @@ func (c *Config) Secrets() []string {
 	add(c.MPD.Password)
 	for _, p := range c.MPD.Passwords {
 		add(p.Secret)
+	}
+	for _, s := range c.extensionSecrets() {
+		add(s)
 	}
 	return out
 }

@@ -118,6 +118,8 @@ type loader struct {
 	warnings []string
 	warned   map[string]bool
 	problems Errors
+	// others are the sections Config has no field for, in the order read.
+	others []*otherSection
 }
 
 func (l *loader) warn(key, msg string) {
@@ -221,7 +223,10 @@ func (l *loader) addSource(data, source string) {
 			continue
 		}
 		if !l.known[name] {
-			l.warnUnknownSection(name, source)
+			l.addOther(name, "", entry{source: source})
+			for _, k := range sec.Keys() {
+				l.addOther(name, k.Name(), entry{value: strings.TrimSpace(k.Value()), source: source})
+			}
 			continue
 		}
 		for _, k := range sec.Keys() {
@@ -279,7 +284,7 @@ func (l *loader) addOverrides(overrides []string) {
 			continue
 		}
 		if !l.known[section] {
-			l.warnUnknownSection(section, "-o")
+			l.addOther(section, key, entry{value: strings.TrimSpace(value), source: "-o"})
 			continue
 		}
 		l.raw.set(section, key, entry{value: strings.TrimSpace(value), source: "-o"})
