@@ -103,8 +103,13 @@ func (r *runner) run(ctx context.Context) int {
 	case "doctor":
 		return r.runDoctor()
 	}
-	isSecret := strings.HasPrefix(r.inv.command, "secret ")
-	if err := r.load(isSecret); err != nil {
+	if isExtensionTool(r.inv.command) {
+		return r.runExtensionTool()
+	}
+	// The extension commands use no secret, so an unset env: reference
+	// does not keep them from running.
+	skipSecrets := strings.HasPrefix(r.inv.command, "secret ") || strings.HasPrefix(r.inv.command, "extension ")
+	if err := r.load(skipSecrets); err != nil {
 		r.fail(err)
 		return ExitFailure
 	}
@@ -131,6 +136,8 @@ func (r *runner) run(ctx context.Context) int {
 	case "user add", "user list", "user rm", "user passwd",
 		"token create", "token list", "token revoke":
 		err = r.runAccounts(ctx)
+	case "extension install", "extension list", "extension remove":
+		err = r.runExtensions()
 	default:
 		err = fmt.Errorf("unknown command %q", r.inv.command)
 	}

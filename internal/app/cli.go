@@ -25,6 +25,10 @@ type invocation struct {
 	allowRoot   bool
 	force       bool
 	scopes      string
+	// keyFile is --key of extension sign.
+	keyFile string
+	// allowUnsigned is --allow-unsigned of extension install.
+	allowUnsigned bool
 }
 
 // command describes one subcommand for parsing and help.
@@ -38,6 +42,9 @@ type command struct {
 	force bool
 	// scope adds the --scope option.
 	scope bool
+	// key adds the --key option; allowUnsigned adds --allow-unsigned.
+	key           bool
+	allowUnsigned bool
 }
 
 func commands() []command {
@@ -52,7 +59,8 @@ func commands() []command {
 		{name: "doctor", summary: "report insecure settings with their fixes", usage: "tonearm [OPTIONS] doctor", help: "Reports every insecure setting " +
 			"with its fix: listeners beyond loopback without a password, plain HTTP beyond " +
 			"loopback, a plain-text MPD password, config, secret or data files other users can " +
-			"read, running as root. Exits 1 when it finds any."},
+			"read, running as root, unsigned extensions, [extensions] allow_weak_landlock = true. " +
+			"Exits 1 when it finds any."},
 		{name: "local scan", summary: "scan [local] media_dir into the library", usage: "tonearm [OPTIONS] local scan [--force]", force: true,
 			help: "Scans [local] media_dir into the library database: new and changed files " +
 				"are read, removed ones dropped."},
@@ -83,6 +91,25 @@ func commands() []command {
 			help: "Deletes the token NAME; requests that carry it are refused from then on."},
 		{name: "secret hash", summary: "print the argon2id hash of a password", usage: "tonearm [OPTIONS] secret hash", help: "Reads a password " +
 			"like secret set and prints its argon2id hash, for [mpd] passwords = HASH@read,add."},
+		{name: "extension keygen", summary: "create a key for signing extension packages", usage: "tonearm extension keygen KEYFILE", nargs: 1,
+			help: "Writes a new ed25519 private key to KEYFILE with mode 0600, refusing to overwrite a file, and prints " +
+				"its public key in base64 for [extensions] trusted_keys."},
+		{name: "extension pack", summary: "pack a folder into an extension package", usage: "tonearm extension pack DIR OUT", nargs: 2,
+			help: "Packs DIR, which holds manifest.json, the executable it names and any other files, into the " +
+				"gzip-compressed tar OUT. The manifest is checked; symbolic links and special files are rejected."},
+		{name: "extension sign", summary: "sign an extension package", usage: "tonearm extension sign PKG --key KEYFILE", nargs: 1, key: true,
+			help: "Signs the package PKG with the private key in KEYFILE and writes the signature to PKG.sig, " +
+				"which install reads from beside the package."},
+		{name: "extension install", summary: "install an extension package", usage: "tonearm [OPTIONS] extension install PKG [--allow-unsigned]", nargs: 1, allowUnsigned: true,
+			help: "Checks PKG against its signature PKG.sig and [extensions] trusted_keys, then unpacks it into " +
+				"<data_dir>/extensions/<name>, replacing an earlier version. A package changed after signing, or " +
+				"signed by a key outside trusted_keys, is rejected. A package without PKG.sig installs only with " +
+				"--allow-unsigned and is listed as UNSIGNED. Restart the server to start the extension."},
+		{name: "extension list", summary: "list the installed extensions", usage: "tonearm [OPTIONS] extension list",
+			help: "Prints each installed extension with its version, signing key (UNSIGNED when it has none), " +
+				"whether the server starts it, its URI schemes and the scopes it requests."},
+		{name: "extension remove", summary: "remove an installed extension", usage: "tonearm [OPTIONS] extension remove NAME", nargs: 1,
+			help: "Deletes the extension NAME from <data_dir>/extensions. Restart the server to stop it."},
 	}
 }
 
@@ -109,7 +136,7 @@ func overview() string {
 		if name == "run" {
 			name = "(none)"
 		}
-		fmt.Fprintf(&b, "  %-12s %s\n", name, c.summary)
+		fmt.Fprintf(&b, "  %-17s %s\n", name, c.summary)
 	}
 	b.WriteString("\n" + globalHelp + "\nRun 'tonearm COMMAND --help' for a command's help.\n")
 	return b.String()
@@ -178,6 +205,12 @@ func parseArgs(args []string, stdout, stderr io.Writer) (*invocation, error) {
 	if cmd.scope {
 		cfs.StringVar(&inv.scopes, "scope", "", "")
 	}
+	if cmd.key {
+		cfs.StringVar(&inv.keyFile, "key", "", "")
+	}
+	if cmd.allowUnsigned {
+		cfs.BoolVar(&inv.allowUnsigned, "allow-unsigned", false, "")
+	}
 	// flag stops at the first positional argument, so parse in rounds to
 	// allow options after NAME too.
 	for {
@@ -222,6 +255,8 @@ func findCommand(rest []string) (command, []string, error) {
 		return command{}, nil, errors.New("user needs a subcommand: add, list, rm or passwd")
 	case "token":
 		return command{}, nil, errors.New("token needs a subcommand: create, list or revoke")
+	case "extension":
+		return command{}, nil, errors.New("extension needs a subcommand: keygen, pack, sign, install, list or remove")
 	}
 	return command{}, nil, fmt.Errorf("unknown command %q", strings.Join(rest, " "))
 }
@@ -235,6 +270,13 @@ func commandHelp(c command) string {
 	}
 	if c.scope {
 		b.WriteString("  --scope S,S...           the scopes granted, comma-separated\n")
+	}
+	if c.key {
+		b.WriteString("  --key KEYFILE            the private signing key, as extension keygen wrote it\n")
+	}
+	if c.allowUnsigned {
+		b.WriteString("  --allow-unsigned         installs a package that has no signature file,\n" +
+			"                           marked UNSIGNED\n")
 	}
 	b.WriteString(globalHelp)
 	return b.String()

@@ -60,6 +60,7 @@ func doctorChecks(cfg *config.Config, uid int) []finding {
 			"run `tonearm secret set proxy_password`, then write password = secret:proxy_password"})
 	}
 	out = append(out, checkFiles(cfg)...)
+	out = append(out, checkExtensions(cfg)...)
 	return out
 }
 

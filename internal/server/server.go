@@ -1,6 +1,7 @@
 // Package server builds Tonearm's parts from the configuration and hands
 // them to the app lifecycle in Mopidy's start order: audio, backends, core,
-// frontends. It is the one place that knows every concrete package.
+// then the extensions, then frontends. It is the one place that knows
+// every concrete package.
 package server
 
 import (
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/term"
 
@@ -69,12 +71,18 @@ func components(ctx context.Context, env app.Env) (comps []app.Component, err er
 	}
 	opened = append(opened, parts)
 
+	exts, err := buildExtensions(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	opened = append(opened, exts)
+
 	var volume *int
 	if cfg.Audio.MixerVolume != nil {
 		volume = cfg.Audio.MixerVolume
 	}
 	c, err := core.New(core.Options{
-		Backends: parts.list, Player: p, Logger: log.With("component", "core"),
+		Backends: append(slices.Clone(parts.list), exts.Backends()...), Player: p, Logger: log.With("component", "core"),
 		Version: app.Version, MaxTracklistLength: cfg.Core.MaxTracklistLength,
 		NoMixer: cfg.Audio.Mixer == "none", InitialVolume: volume,
 		RestoreState: cfg.Core.RestoreState, DataDir: cfg.Core.DataDir,
@@ -85,7 +93,7 @@ func components(ctx context.Context, env app.Env) (comps []app.Component, err er
 	opened = append(opened, c)
 	coreComp := app.Funcs{ComponentName: "core", StopFunc: func(context.Context) error { return c.Close() }}.Component()
 
-	comps = []app.Component{audioComp, parts.component(), coreComp}
+	comps = []app.Component{audioComp, parts.component(), coreComp, exts.component(c)}
 	if parts.local != nil {
 		comps = append(comps, initialScan(parts.local, c, log))
 	}
