@@ -136,7 +136,7 @@ func overview() string {
 		if name == "run" {
 			name = "(none)"
 		}
-		fmt.Fprintf(&b, "  %-17s %s\n", name, c.summary)
+		fmt.Fprintf(&b, "  %-18s %s\n", name, c.summary)
 	}
 	b.WriteString("\n" + globalHelp + "\nRun 'tonearm COMMAND --help' for a command's help.\n")
 	return b.String()

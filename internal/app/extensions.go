@@ -63,6 +63,11 @@ func (r *runner) runExtensionKeygen() error {
 // renames it, so a failed pack leaves no partial package behind.
 func (r *runner) runExtensionPack() error {
 	dir, out := r.inv.args[0], r.inv.args[1]
+	if inside, err := isInside(out, dir); err != nil {
+		return fmt.Errorf("pack %s: %w", dir, err)
+	} else if inside {
+		return fmt.Errorf("pack %s: the output %s is inside the folder being packed: write it elsewhere", dir, out)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("pack %s: %w", dir, err)
@@ -80,6 +85,21 @@ func (r *runner) runExtensionPack() error {
 	}
 	fmt.Fprintf(r.opts.Stdout, "packed %s into %s; sign it with: tonearm extension sign %s --key KEYFILE\n", dir, out, out)
 	return nil
+}
+
+// isInside reports whether path lies inside dir, after making both
+// absolute. Symbolic links are not resolved.
+func isInside(path, dir string) (bool, error) {
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		return false, err
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(absDir, absPath)
+	return err == nil && filepath.IsLocal(rel), nil
 }
 
 func (r *runner) runExtensionSign() error {
@@ -125,7 +145,11 @@ func (r *runner) runExtensions() error {
 		return writeExtensionList(out, dir, r.cfg)
 	case "extension remove":
 		name := r.inv.args[0]
-		if err := pkg.Remove(dir, name); err != nil {
+		err := pkg.Remove(dir, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: `tonearm extension list` shows the installed names", err)
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "removed extension %s; restart the server to stop it\n", name)

@@ -167,14 +167,23 @@ func TestSignedExtensionServesTracks(t *testing.T) {
 		t.Errorf("install output:\n%s", out)
 	}
 	list := in.run("extension", "list")
-	if !strings.Contains(list, "hello") || strings.Contains(list, "UNSIGNED") || !strings.Contains(list, "enabled") {
-		t.Errorf("extension list after a signed install:\n%s", list)
+	if !strings.Contains(list, "hello  1.0.0    key ") {
+		t.Errorf("extension list does not show hello with its key:\n%s", list)
+	}
+	if !strings.Contains(list, "enabled") {
+		t.Errorf("extension list does not show hello enabled:\n%s", list)
 	}
 
 	in.start()
 	refs := in.browseHello()
-	if len(refs) != 5 || refs[0].URI != "hello:track/1" || refs[0].Type != "track" {
-		t.Errorf("browse hello: = %+v, want 5 tracks from hello:track/1", refs)
+	if len(refs) != 5 {
+		t.Fatalf("browse hello: returned %d refs, want 5: %+v", len(refs), refs)
+	}
+	if refs[0].URI != "hello:track/1" {
+		t.Errorf("first ref %s, want hello:track/1", refs[0].URI)
+	}
+	if refs[0].Type != "track" {
+		t.Errorf("first ref type %q, want track", refs[0].Type)
 	}
 	var roots []ref
 	if rerr := in.rpc("core.library.browse", map[string]any{"uri": nil}, &roots); rerr != nil {
@@ -208,8 +217,11 @@ func TestSignedExtensionServesTracks(t *testing.T) {
 	if rerr := in.rpc("core.playback.get_current_track", nil, &current); rerr != nil {
 		t.Fatalf("get_current_track: %+v", rerr)
 	}
-	if current.URI != "hello:track/2" || current.Name != "Hello tone 2" {
-		t.Errorf("current track = %+v, want hello:track/2 named Hello tone 2", current)
+	if current.URI != "hello:track/2" {
+		t.Errorf("current track URI %q, want hello:track/2", current.URI)
+	}
+	if current.Name != "Hello tone 2" {
+		t.Errorf("current track name %q, want Hello tone 2", current.Name)
 	}
 	queue := in.mpd("playlistinfo", `search any "tone 4"`)
 	if !strings.Contains(queue, "file: hello:track/2\n") {
