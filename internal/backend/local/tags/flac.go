@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 )
 
 // FLAC metadata block types (RFC 9639, section 8).
@@ -108,8 +107,9 @@ func parseFLAC(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 	}
 	if sampleFrames > 0 && res.sampleRate > 0 {
 		lengthMS := float64(sampleFrames) * 1000 / float64(res.sampleRate)
-		res.lengthMS = int64(math.Round(lengthMS))
-		res.bitrate = int(float64(size-pos)*8/lengthMS + 0.5)
+		if err := res.setLength(lengthMS, size-pos); err != nil {
+			return nativeResult{}, err
+		}
 	}
 	if res.tags == nil {
 		res.tags = map[string][]string{}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"time"
 )
@@ -23,12 +24,30 @@ type nativeResult struct {
 	coverMIME  string
 }
 
+// setLength stores the length in milliseconds and the bit rate of
+// streamBytes over it, both rounded as TagLib 2.1 rounds them. TagLib keeps
+// both in a C int, so a length or bit rate beyond that range returns
+// errUnsupported.
+func (res *nativeResult) setLength(lengthMS float64, streamBytes int64) error {
+	if !(lengthMS > 0) || lengthMS >= math.MaxInt32 || streamBytes < 0 {
+		return errUnsupported
+	}
+	bitrate := float64(streamBytes)*8/lengthMS + 0.5
+	if bitrate >= math.MaxInt32 {
+		return errUnsupported
+	}
+	res.lengthMS = int64(lengthMS + 0.5)
+	res.bitrate = int(bitrate)
+	return nil
+}
+
 // errUnsupported marks a file that a Go parser leaves to TagLib, such as
 // a FLAC file with an ID3v1 tag or an Ogg stream that is neither Vorbis nor
 // Opus.
 var errUnsupported = errors.New("left to TagLib")
 
-// readNative reads FLAC, Ogg Vorbis and Opus files with the Go parsers. It
+// readNative reads FLAC, Ogg Vorbis, Opus, MP3 and WAV files with the Go
+// parsers. It
 // returns false for every other file and for any file those parsers
 // reject, and the caller then reads it with TagLib, which decides whether
 // the file is broken.
@@ -65,11 +84,15 @@ func parseNative(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) 
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nativeResult{}, err
 	}
-	switch string(magic[:]) {
-	case "fLaC":
+	switch {
+	case string(magic[:]) == "fLaC":
 		return parseFLAC(r, size, maxCover)
-	case "OggS":
+	case string(magic[:]) == "OggS":
 		return parseOgg(r, size, maxCover)
+	case string(magic[:]) == "RIFF":
+		return parseWAV(r, size, maxCover)
+	case string(magic[:3]) == "ID3", magic[0] == 0xff && magic[1]&0xe6 == 0xe2:
+		return parseMP3(r, size, maxCover)
 	}
 	return nativeResult{}, errUnsupported
 }

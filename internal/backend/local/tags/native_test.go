@@ -18,7 +18,7 @@ import (
 )
 
 // nativeFormats are the generator formats that the Go parsers read.
-var nativeFormats = []string{"flac", "ogg", "opus"}
+var nativeFormats = []string{"mp3-id3v23", "mp3-id3v24", "flac", "ogg", "opus", "wav"}
 
 func fullTestTags(name string) *testlib.Tags {
 	return &testlib.Tags{
@@ -44,8 +44,7 @@ func fullTestTags(name string) *testlib.Tags {
 
 // TestNativeMatchesTagLib reads generated files of every format through
 // Read and through TagLib alone, and requires the same Info. The Go
-// parsers must take FLAC, Ogg Vorbis and Opus and leave every other format
-// to TagLib.
+// parsers must take every format but M4A, which they leave to TagLib.
 func TestNativeMatchesTagLib(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -61,6 +60,9 @@ func TestNativeMatchesTagLib(t *testing.T) {
 			testlib.File{Path: f + "-untagged", Format: f},
 			testlib.File{Path: f + "-nocover", Format: f, Tags: &testlib.Tags{Title: "Only a title", Artists: []string{"AC/DC"}}},
 			testlib.File{Path: f + "-truncated", Format: f, Tags: fullTestTags(f), Cover: cover},
+			testlib.File{Path: f + "-latin1", Format: f, Latin1: true, Tags: &testlib.Tags{
+				Title: "Café Señor", Artists: []string{"Björk", "Sigur Rós"}, Comment: "déjà vu",
+			}},
 		)
 	}
 	if err := gen.Write(ctx, dir, files); err != nil {
@@ -329,6 +331,8 @@ func FuzzParseNative(f *testing.F) {
 	f.Add(oggFile(48000, opusHead(2, 312), append([]byte("OpusTags"), commentBlock("TITLE=y")...)))
 	vorbisID := append([]byte("\x01vorbis\x00\x00\x00\x00\x02\x44\xac\x00\x00"), make([]byte, 15)...)
 	f.Add(oggFile(44100, vorbisID, append([]byte("\x03vorbis"), commentBlock("TITLE=z")...), []byte("\x05vorbis")))
+	f.Add(mp3File(id3Tag24("TIT2", "\x03Title\x00")))
+	f.Add(wavFile(id3Tag24("TPE1", "\x00A\x00B")))
 	const maxCover = 1 << 12
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := parseNative(bytes.NewReader(data), int64(len(data)), maxCover)
@@ -355,4 +359,94 @@ func FuzzParseVorbisComment(f *testing.F) {
 			t.Fatalf("%d values from %d bytes", n, len(data))
 		}
 	})
+}
+
+// id3Tag24 builds an ID3v2.4 tag from frame ids and bodies.
+func id3Tag24(pairs ...string) []byte {
+	var frames []byte
+	for i := 0; i+1 < len(pairs); i += 2 {
+		n := len(pairs[i+1])
+		frames = append(frames, pairs[i]...)
+		frames = append(frames, byte(n>>21&0x7f), byte(n>>14&0x7f), byte(n>>7&0x7f), byte(n&0x7f), 0, 0)
+		frames = append(frames, pairs[i+1]...)
+	}
+	n := len(frames)
+	tag := []byte{'I', 'D', '3', 4, 0, 0, byte(n >> 21 & 0x7f), byte(n >> 14 & 0x7f), byte(n >> 7 & 0x7f), byte(n & 0x7f)}
+	return append(tag, frames...)
+}
+
+// mp3File builds an MP3 file of 10 MPEG-1 layer III frames at 128 kbit/s
+// and 44.1 kHz stereo, the first holding an Info header.
+func mp3File(tag []byte) []byte {
+	frame := make([]byte, 417)
+	copy(frame, []byte{0xff, 0xfb, 0x90, 0x00})
+	first := slices.Clone(frame)
+	copy(first[36:], "Info\x00\x00\x00\x03")
+	binary.BigEndian.PutUint32(first[44:], 10)
+	binary.BigEndian.PutUint32(first[48:], 4170)
+	out := append(slices.Clone(tag), first...)
+	for range 9 {
+		out = append(out, frame...)
+	}
+	return out
+}
+
+func TestParseMP3Info(t *testing.T) {
+	file := mp3File(id3Tag24("TIT2", "\x03One\x00Two", "TCON", "\x0317"))
+	if _, err := parseMP3(bytes.NewReader(file), int64(len(file)), 1<<20); !errors.Is(err, errUnsupported) {
+		t.Errorf("numeric genre: err %v, want errUnsupported", err)
+	}
+	file = mp3File(id3Tag24("TIT2", "\x03One\x00Two", "TXXX", "\x03MusicBrainz Album Id\x00abc"))
+	res, err := parseMP3(bytes.NewReader(file), int64(len(file)), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.tags["TITLE"], []string{"One", "Two"}) {
+		t.Errorf("TITLE = %q, want [One Two]", res.tags["TITLE"])
+	}
+	if !slices.Equal(res.tags["MUSICBRAINZ_ALBUMID"], []string{"abc"}) {
+		t.Errorf("MUSICBRAINZ_ALBUMID = %q, want [abc]", res.tags["MUSICBRAINZ_ALBUMID"])
+	}
+	if res.lengthMS != 261 || res.bitrate != 128 || res.sampleRate != 44100 || res.channels != 2 {
+		t.Errorf("%d ms, %d kbit/s, %d Hz, %d channels; want 261 ms, 128 kbit/s, 44100 Hz, 2",
+			res.lengthMS, res.bitrate, res.sampleRate, res.channels)
+	}
+}
+
+// wavFile builds a WAV file of 0.5 s of 16-bit stereo PCM at 8 kHz with
+// the tag in an "id3 " chunk.
+func wavFile(tag []byte) []byte {
+	var b []byte
+	b = append(b, "RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00"...)
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint32(b, 8000)
+	b = binary.LittleEndian.AppendUint32(b, 32000)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = binary.LittleEndian.AppendUint16(b, 16)
+	b = append(b, "data"...)
+	b = binary.LittleEndian.AppendUint32(b, 16000)
+	b = append(b, make([]byte, 16000)...)
+	b = append(b, "id3 "...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(tag)))
+	return append(b, tag...)
+}
+
+func TestParseWAV(t *testing.T) {
+	file := wavFile(id3Tag24("TPE1", "\x00Bj\xf6rk"))
+	res, err := parseWAV(bytes.NewReader(file), int64(len(file)), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.tags["ARTIST"], []string{"Björk"}) {
+		t.Errorf("ARTIST = %q, want [Björk] from Latin-1", res.tags["ARTIST"])
+	}
+	if res.lengthMS != 500 || res.bitrate != 256 || res.sampleRate != 8000 || res.channels != 2 {
+		t.Errorf("%d ms, %d kbit/s, %d Hz, %d channels; want 500 ms, 256 kbit/s, 8000 Hz, 2",
+			res.lengthMS, res.bitrate, res.sampleRate, res.channels)
+	}
+	list := append(slices.Clone(file), "LIST\x04\x00\x00\x00INFO"...)
+	if _, err := parseWAV(bytes.NewReader(list), int64(len(list)), 1<<20); !errors.Is(err, errUnsupported) {
+		t.Errorf("LIST chunk: err %v, want errUnsupported", err)
+	}
 }

@@ -210,8 +210,9 @@ func parseOgg(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 		for _, p := range h.packets {
 			overhead += int64(len(p))
 		}
-		res.lengthMS = int64(math.Round(lengthMS))
-		res.bitrate = int(float64(size-overhead)*8/lengthMS + 0.5)
+		if err := res.setLength(lengthMS, size-overhead); err != nil {
+			return nativeResult{}, err
+		}
 	}
 	if res.bitrate == 0 && nominal > 0 && nominal < math.MaxInt32 {
 		res.bitrate = int(float64(nominal)/1000 + 0.5)
