@@ -378,3 +378,61 @@ func TestBrokenExtensionKeepsServerUp(t *testing.T) {
 		t.Errorf("no browse failure of ext.broken logged:\n%s", in.log.String())
 	}
 }
+
+// rewriteConfig replaces old with replacement in the instance's config file.
+func (in *instance) rewriteConfig(old, replacement string) {
+	in.t.Helper()
+	data, err := os.ReadFile(in.config)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		in.t.Fatalf("config lacks %q:\n%s", old, data)
+	}
+	if err := os.WriteFile(in.config, []byte(strings.Replace(string(data), old, replacement, 1)), 0o600); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+func TestDisabledOrUntrustedExtensionSkipped(t *testing.T) {
+	keyDir := t.TempDir()
+	keyPath, pub := keygen(t, keyDir, "signing.key")
+	_, otherPub := keygen(t, keyDir, "other.key")
+	in := newInstance(t, "[extensions]\ntrusted_keys = "+pub+"\ndisabled = hello\n")
+	pkgPath := in.packHello()
+	in.run("extension", "sign", pkgPath, "--key", keyPath)
+	in.run("extension", "install", pkgPath)
+
+	in.start()
+	var refs []ref
+	if rerr := in.rpc("core.library.browse", map[string]any{"uri": "hello:"}, &refs); rerr != nil {
+		t.Errorf("browse hello: with hello disabled: %+v", rerr)
+	}
+	if len(refs) != 0 {
+		t.Errorf("browse hello: with hello disabled returned %+v", refs)
+	}
+	in.stop()
+	if !strings.Contains(in.log.String(), `msg="extension disabled in the configuration" component=extension extension=hello`) {
+		t.Errorf("the server did not log that hello is disabled:\n%s", in.log.String())
+	}
+
+	in.rewriteConfig("disabled = hello\n", "")
+	in.rewriteConfig(pub, otherPub)
+	if list := in.run("extension", "list"); !strings.Contains(list, "key not trusted") {
+		t.Errorf("extension list does not show the key as untrusted:\n%s", list)
+	}
+	in.start()
+	if rerr := in.rpc("core.library.browse", map[string]any{"uri": "hello:"}, &refs); rerr != nil {
+		t.Errorf("browse hello: with its key untrusted: %+v", rerr)
+	}
+	if len(refs) != 0 {
+		t.Errorf("browse hello: with its key untrusted returned %+v", refs)
+	}
+	in.stop()
+	if !strings.Contains(in.log.String(), "its signing key is no longer in [extensions] trusted_keys") {
+		t.Errorf("the server did not log the untrusted key:\n%s", in.log.String())
+	}
+	if strings.Contains(in.log.String(), "extension started") {
+		t.Errorf("the server started an extension it must not run:\n%s", in.log.String())
+	}
+}
