@@ -364,8 +364,8 @@ func TestBrokenExtensionKeepsServerUp(t *testing.T) {
 	if status := in.mpd("status"); !strings.Contains(status, "state: stop") {
 		t.Errorf("MPD status with a broken extension:\n%s", status)
 	}
-	// Core answers a browse of a failed backend as Mopidy does: with no
-	// refs, and a warning in the log.
+	// Core returns an empty browse result for a failed backend, as Mopidy
+	// does, and logs a warning.
 	var refs []ref
 	if rerr := in.rpc("core.library.browse", map[string]any{"uri": "broken:"}, &refs); rerr != nil {
 		t.Errorf("browse broken: %+v, want an empty result", rerr)
