@@ -107,6 +107,10 @@ func (x *extensions) Close() error {
 // component starts the extensions with c as the core they call. Start
 // returns at once: an extension that fails to start is logged, audited
 // and retried by the host, and never stops the server.
+//
+// NOTE: core.New restores the saved playback before this runs, so with
+// [core] restore_state a track of an extension that was playing at stop
+// keeps its place in the tracklist but does not resume playing.
 func (x *extensions) component(c *core.Core) app.Component {
 	return app.Funcs{
 		ComponentName: "extensions",
