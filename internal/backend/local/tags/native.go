@@ -46,8 +46,8 @@ func (res *nativeResult) setLength(lengthMS float64, streamBytes int64) error {
 // Opus.
 var errUnsupported = errors.New("left to TagLib")
 
-// readNative reads FLAC, Ogg Vorbis, Opus, MP3 and WAV files with the Go
-// parsers. It
+// readNative reads FLAC, Ogg Vorbis, Opus, MP3, WAV and M4A files with the
+// Go parsers. It
 // returns false for every other file and for any file those parsers
 // reject, and the caller then reads it with TagLib, which decides whether
 // the file is broken.
@@ -80,17 +80,19 @@ func (r *Reader) readNative(path string) (Info, bool) {
 // parseNative picks the parser by the file's first bytes, as TagLib does
 // for files whose extension it does not know.
 func parseNative(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
-	var magic [4]byte
+	var magic [8]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nativeResult{}, err
 	}
 	switch {
-	case string(magic[:]) == "fLaC":
+	case string(magic[:4]) == "fLaC":
 		return parseFLAC(r, size, maxCover)
-	case string(magic[:]) == "OggS":
+	case string(magic[:4]) == "OggS":
 		return parseOgg(r, size, maxCover)
-	case string(magic[:]) == "RIFF":
+	case string(magic[:4]) == "RIFF":
 		return parseWAV(r, size, maxCover)
+	case string(magic[4:8]) == "ftyp":
+		return parseMP4(r, size, maxCover)
 	case string(magic[:3]) == "ID3", magic[0] == 0xff && magic[1]&0xe6 == 0xe2:
 		return parseMP3(r, size, maxCover)
 	}

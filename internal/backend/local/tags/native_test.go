@@ -18,7 +18,7 @@ import (
 )
 
 // nativeFormats are the generator formats that the Go parsers read.
-var nativeFormats = []string{"mp3-id3v23", "mp3-id3v24", "flac", "ogg", "opus", "wav"}
+var nativeFormats = []string{"mp3-id3v23", "mp3-id3v24", "flac", "ogg", "opus", "wav", "m4a-aac", "m4a-alac"}
 
 func fullTestTags(name string) *testlib.Tags {
 	return &testlib.Tags{
@@ -44,7 +44,7 @@ func fullTestTags(name string) *testlib.Tags {
 
 // TestNativeMatchesTagLib reads generated files of every format through
 // Read and through TagLib alone, and requires the same Info. The Go
-// parsers must take every format but M4A, which they leave to TagLib.
+// parsers must take every generated format.
 func TestNativeMatchesTagLib(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -333,6 +333,7 @@ func FuzzParseNative(f *testing.F) {
 	f.Add(oggFile(44100, vorbisID, append([]byte("\x03vorbis"), commentBlock("TITLE=z")...), []byte("\x05vorbis")))
 	f.Add(mp3File(id3Tag24("TIT2", "\x03Title\x00")))
 	f.Add(wavFile(id3Tag24("TPE1", "\x00A\x00B")))
+	f.Add(m4aFile(atom("\xa9nam", atom("data", "\x00\x00\x00\x01\x00\x00\x00\x00Title"))))
 	const maxCover = 1 << 12
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := parseNative(bytes.NewReader(data), int64(len(data)), maxCover)
@@ -448,5 +449,64 @@ func TestParseWAV(t *testing.T) {
 	list := append(slices.Clone(file), "LIST\x04\x00\x00\x00INFO"...)
 	if _, err := parseWAV(bytes.NewReader(list), int64(len(list)), 1<<20); !errors.Is(err, errUnsupported) {
 		t.Errorf("LIST chunk: err %v, want errUnsupported", err)
+	}
+}
+
+// atom builds an MP4 atom from its type and body parts.
+func atom(typ string, body ...string) string {
+	b := strings.Join(body, "")
+	return string(binary.BigEndian.AppendUint32(nil, uint32(8+len(b)))) + typ + b
+}
+
+// m4aFile builds an M4A file with one AAC track of 2 s at 44.1 kHz stereo,
+// 128 kbit/s, and the given iTunes items.
+func m4aFile(items ...string) []byte {
+	u32 := func(v uint32) string { return string(binary.BigEndian.AppendUint32(nil, v)) }
+	hdlr := atom("hdlr", u32(0), u32(0), "soun", strings.Repeat("\x00", 13))
+	mdhd := atom("mdhd", u32(0), u32(0), u32(0), u32(44100), u32(88200), u32(0))
+	esds := atom("esds", u32(0), "\x03\x80\x80\x80\x22\x00\x01\x00",
+		"\x04\x80\x80\x80\x14\x40\x15\x00\x00\x00", u32(128000), u32(128000), "\x05\x80\x80\x80\x02\x12\x10")
+	mp4a := atom("mp4a", strings.Repeat("\x00", 6), "\x00\x01", strings.Repeat("\x00", 8),
+		"\x00\x02\x00\x10\x00\x00\x00\x00", u32(44100<<16), esds)
+	stsd := atom("stsd", u32(0), u32(1), mp4a)
+	trak := atom("trak", atom("mdia", hdlr, mdhd, atom("minf", atom("stbl", stsd))))
+	meta := atom("meta", u32(0), atom("ilst", items...))
+	file := atom("ftyp", "M4A ", u32(0)) + atom("moov", trak, atom("udta", meta)) + atom("mdat", strings.Repeat("\x00", 100))
+	return []byte(file)
+}
+
+func TestParseMP4Items(t *testing.T) {
+	data := func(kind byte, payload string) string {
+		return atom("data", "\x00\x00\x00"+string(kind)+"\x00\x00\x00\x00"+payload)
+	}
+	file := m4aFile(
+		atom("\xa9ART", data(1, "A"), data(1, "B")),
+		atom("trkn", data(0, "\x00\x00\x00\x03\x00\x0c\x00\x00")),
+		atom("----", atom("mean", "\x00\x00\x00\x00com.apple.iTunes"), atom("name", "\x00\x00\x00\x00MusicBrainz Album Id"), data(1, "abc")),
+		atom("covr", data(14, "png bytes"), data(13, "jpeg bytes")),
+	)
+	res, err := parseMP4(bytes.NewReader(file), int64(len(file)), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.tags["ARTIST"], []string{"A", "B"}) {
+		t.Errorf("ARTIST = %q, want [A B]", res.tags["ARTIST"])
+	}
+	if !slices.Equal(res.tags["TRACKNUMBER"], []string{"3/12"}) {
+		t.Errorf("TRACKNUMBER = %q, want [3/12]", res.tags["TRACKNUMBER"])
+	}
+	if !slices.Equal(res.tags["MUSICBRAINZ_ALBUMID"], []string{"abc"}) {
+		t.Errorf("MUSICBRAINZ_ALBUMID = %q, want [abc]", res.tags["MUSICBRAINZ_ALBUMID"])
+	}
+	if string(res.cover) != "png bytes" || res.coverMIME != "image/png" {
+		t.Errorf("cover %q (%s), want the first, PNG one", res.cover, res.coverMIME)
+	}
+	if res.lengthMS != 2000 || res.bitrate != 129 || res.sampleRate != 44100 || res.channels != 2 {
+		t.Errorf("%d ms, %d kbit/s, %d Hz, %d channels; want 2000 ms, 129 kbit/s (TagLib's rounding), 44100 Hz, 2",
+			res.lengthMS, res.bitrate, res.sampleRate, res.channels)
+	}
+	genre := m4aFile(atom("gnre", data(0, "\x00\x11")))
+	if _, err := parseMP4(bytes.NewReader(genre), int64(len(genre)), 1<<20); !errors.Is(err, errUnsupported) {
+		t.Errorf("gnre item: err %v, want errUnsupported", err)
 	}
 }

@@ -145,8 +145,8 @@ func checkCacheDir(dir string) error {
 
 // Read reads the metadata of the file at path, an absolute path that the
 // caller has already confined to the music folder. FLAC, Ogg Vorbis, Opus,
-// MP3 and WAV files go through the Go parsers in this package, and every
-// other file, or one those parsers reject, goes through TagLib. A file that
+// MP3, WAV and M4A files go through the Go parsers in this package, and
+// every other file, or one those parsers reject, goes through TagLib. A file that
 // TagLib cannot parse returns an error wrapping taglib.ErrInvalidFile.
 func (r *Reader) Read(path string) (Info, error) {
 	if info, ok := r.readNative(path); ok {
