@@ -84,11 +84,39 @@ func (c *conn) pathToURI(p string) (string, error) {
 		}
 		return "", protocol.Errorf(protocol.AckNoExist, "Unsupported URI scheme")
 	}
+	if backendURI(p) {
+		return p, nil
+	}
 	clean, err := c.cleanPath(p)
 	if err != nil {
 		return "", err
 	}
 	return localTrackPrefix + safepath.Escape(clean), nil
+}
+
+// backendURI reports whether p is a URI of a backend other than the local
+// library, such as an extension's "hello:track/1", which MPD clients get
+// in listings and send back unchanged, as Mopidy-MPD 3.3 accepts them.
+// Core routes such a URI by its scheme, so it never reaches the file
+// system.
+// NOTE: a local folder whose name looks like a scheme ("abc:x/y.mp3") is
+// taken for a URI; such names are rare, and lsinfo shows them as folders.
+func backendURI(p string) bool {
+	scheme, rest, ok := strings.Cut(p, ":")
+	if !ok || rest == "" || len(scheme) < 2 || len(scheme) > 32 || strings.ContainsAny(p, "\x00\r\n") {
+		return false
+	}
+	switch scheme {
+	case "local", "file", "m3u":
+		return false
+	}
+	for i, r := range scheme {
+		letter := r >= 'a' && r <= 'z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanPath checks a path relative to the music folder.
