@@ -67,8 +67,21 @@ func (c credential) matches(password string) bool {
 	return err == nil && ok
 }
 
-// allow reports whether the client at remote may try a password now.
+// allow reports whether the client at remote may try a password now. Only
+// failed attempts use up the allowance (see failed), so a client that
+// sends its right password on every connection, as mpc -h does, is never
+// held back.
 func (a *authenticator) allow(remote string) bool {
+	return a.entry(remote).limiter.Tokens() >= 1
+}
+
+// failed counts a rejected password against the client at remote.
+func (a *authenticator) failed(remote string) {
+	a.entry(remote).limiter.Allow()
+}
+
+// entry returns the limiter of remote's address, creating it.
+func (a *authenticator) entry(remote string) *limiterEntry {
 	host := remote
 	if h, _, err := net.SplitHostPort(remote); err == nil {
 		host = h
@@ -84,7 +97,7 @@ func (a *authenticator) allow(remote string) bool {
 		a.limiters[host] = e
 	}
 	e.seen = time.Now()
-	return e.limiter.Allow()
+	return e
 }
 
 func (a *authenticator) dropOldest() {

@@ -25,6 +25,7 @@ func cmdPassword(ctx context.Context, c *conn, args []string) error {
 	}
 	perm, ok := c.s.auth.check(args[0])
 	if !ok {
+		c.s.auth.failed(c.remote)
 		c.log.Warn("MPD password rejected")
 		return protocol.Errorf(protocol.AckPassword, "incorrect password")
 	}

@@ -395,3 +395,18 @@ func TestAlbumArtChunks(t *testing.T) {
 		t.Errorf("albumart without a picture = %q", r)
 	}
 }
+
+func TestRightPasswordsNotRateLimited(t *testing.T) {
+	ts := startServer(t, mpd.Config{
+		Passwords:     []mpd.Password{{Secret: "right", Permissions: mpd.PermAll}},
+		PasswordRate:  0.01,
+		PasswordBurst: 2,
+	})
+	// mpc -h sends the password on every connection.
+	for i := 0; i < 6; i++ {
+		c := dial(t, "tcp", ts.addr)
+		if got := c.cmd("password right"); got[0] != "OK" {
+			t.Fatalf("right password on connection %d = %q", i+1, got)
+		}
+	}
+}
