@@ -17,7 +17,7 @@ const secretText = "secret outside the app folder"
 // newAppsEnv lays out an apps folder with one client, "myapp", next to a
 // file and a folder that must never be served, and starts the frontend
 // over it.
-func newAppsEnv(t *testing.T, defaultApp string) (*testEnv, string) {
+func newAppsEnv(t *testing.T, defaultApp string) *testEnv {
 	t.Helper()
 	base := t.TempDir()
 	apps := filepath.Join(base, "apps")
@@ -53,8 +53,7 @@ func newAppsEnv(t *testing.T, defaultApp string) (*testEnv, string) {
 			t.Fatal(err)
 		}
 	}
-	env := newTestEnv(t, Options{Loopback: true, AppsDir: apps, DefaultApp: defaultApp})
-	return env, base
+	return newTestEnv(t, Options{Loopback: true, AppsDir: apps, DefaultApp: defaultApp})
 }
 
 // rawGet sends path to the server unchanged, without the client's URL
@@ -83,7 +82,7 @@ func rawGet(t *testing.T, env *testEnv, path string) (int, string) {
 }
 
 func TestAppsServeIndexAndFiles(t *testing.T) {
-	env, _ := newAppsEnv(t, "")
+	env := newAppsEnv(t, "")
 	cases := []struct {
 		path, want string
 	}{
@@ -116,7 +115,7 @@ func TestAppsServeIndexAndFiles(t *testing.T) {
 }
 
 func TestAppsUnknownOrInvalidName(t *testing.T) {
-	env, _ := newAppsEnv(t, "")
+	env := newAppsEnv(t, "")
 	for _, path := range []string{"/nosuchapp/", "/MyApp/", "/.hidden/", "/my%20app/"} {
 		status, _ := rawGet(t, env, path)
 		if status != http.StatusNotFound {
@@ -126,7 +125,7 @@ func TestAppsUnknownOrInvalidName(t *testing.T) {
 }
 
 func TestAppsTraversalNotServed(t *testing.T) {
-	env, _ := newAppsEnv(t, "")
+	env := newAppsEnv(t, "")
 	paths := []string{
 		"/myapp/../secret.txt",
 		"/myapp/../../secret.txt",
@@ -155,7 +154,7 @@ func TestAppsTraversalNotServed(t *testing.T) {
 }
 
 func TestAppsSymlinkOutNotServed(t *testing.T) {
-	env, _ := newAppsEnv(t, "")
+	env := newAppsEnv(t, "")
 	for _, path := range []string{
 		"/myapp/leak.txt",
 		"/myapp/relative.txt",
@@ -181,7 +180,7 @@ func TestRootRedirectsToDefaultApp(t *testing.T) {
 		{"", "/tonearm/"},
 		{"myapp", "/myapp/"},
 	} {
-		env, _ := newAppsEnv(t, c.defaultApp)
+		env := newAppsEnv(t, c.defaultApp)
 		client := env.srv.Client()
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		resp, err := client.Get(env.srv.URL + "/")
@@ -197,7 +196,7 @@ func TestRootRedirectsToDefaultApp(t *testing.T) {
 		}
 	}
 
-	env, _ := newAppsEnv(t, "myapp")
+	env := newAppsEnv(t, "myapp")
 	resp, err := env.srv.Client().Get(env.srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
