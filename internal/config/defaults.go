@@ -87,7 +87,7 @@ max_command_list_size = 2097152
 max_output_buffer_size = 8388608
 tls_port =
 zeroconf =
-command_blacklist = listall, listallinfo
+command_blacklist =
 default_playlist_scheme = m3u
 
 [http]

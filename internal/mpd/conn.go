@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -259,6 +260,10 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 	cmd, ok := c.s.commands()[name]
 	if !ok {
 		return protocol.Errorf(protocol.AckUnknown, "unknown command \"%s\"", name)
+	}
+	if slices.Contains(c.s.cfg.CommandBlacklist, name) {
+		c.log.Info("MPD command refused by command_blacklist", "command", name)
+		return protocol.Errorf(protocol.AckPermission, "\"%s\" is disabled by [mpd] command_blacklist", name)
 	}
 	if !c.perm.Has(cmd.perm) {
 		if cmd.perm == PermRead && c.perm == 0 && len(c.s.cfg.Passwords) > 0 {

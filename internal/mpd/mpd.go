@@ -72,6 +72,10 @@ type Config struct {
 	PasswordRate  float64
 	PasswordBurst int
 
+	// CommandBlacklist names commands answered with a permission error for
+	// every client, as Mopidy-MPD 3.3's command_blacklist does.
+	CommandBlacklist []string
+
 	// DataDir holds the sticker file; stickers are disabled when empty.
 	DataDir string
 	// MusicDir is the folder whose files the library holds, used only for

@@ -410,3 +410,14 @@ func TestRightPasswordsNotRateLimited(t *testing.T) {
 		}
 	}
 }
+
+func TestCommandBlacklist(t *testing.T) {
+	ts := startServer(t, mpd.Config{CommandBlacklist: []string{"listall", "stats"}})
+	c := dial(t, "tcp", ts.addr)
+	if got := c.cmd("stats"); !strings.Contains(got[0], "command_blacklist") {
+		t.Errorf("stats = %q, want a command_blacklist error", got)
+	}
+	if got := c.cmd("ping"); got[0] != "OK" {
+		t.Errorf("ping = %q", got)
+	}
+}

@@ -68,6 +68,9 @@ func permissions(list []string) (*mpd.Permission, error) {
 
 func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger) (app.Component, error) {
 	mlog := log.With("component", "mpd")
+	if cfg.MPD.Zeroconf != "" {
+		mlog.Warn("[mpd] zeroconf is not supported: the server is not announced over mDNS; remove the key", "zeroconf", cfg.MPD.Zeroconf)
+	}
 	mc := mpd.Config{
 		Address:              cfg.MPD.TCPAddress(),
 		AllowUnauthenticated: cfg.MPD.AllowUnauthenticated,
@@ -76,6 +79,7 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 		MaxOutputBuffer:      cfg.MPD.MaxOutputBufferSize,
 		MaxConnections:       cfg.MPD.MaxConnections,
 		IdleTimeout:          cfg.MPD.ConnectionTimeout,
+		CommandBlacklist:     cfg.MPD.CommandBlacklist,
 		DataDir:              filepath.Join(cfg.Core.DataDir, "mpd"),
 		MusicDir:             cfg.Local.MediaDir,
 	}
@@ -222,6 +226,9 @@ func (h *httpFrontend) Close() error {
 
 func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.Set, log *slog.Logger) (*httpFrontend, error) {
 	hlog := log.With("component", "http")
+	if cfg.HTTP.Zeroconf != "" {
+		hlog.Warn("[http] zeroconf is not supported: the server is not announced over mDNS; remove the key", "zeroconf", cfg.HTTP.Zeroconf)
+	}
 	store, al, err := app.OpenAuth(cfg, log)
 	if err != nil {
 		return nil, err
