@@ -142,7 +142,10 @@ func (r *runner) run(ctx context.Context) int {
 		err = fmt.Errorf("unknown command %q", r.inv.command)
 	}
 	if err != nil {
-		r.log.Error("command failed", "command", r.inv.command, "err", err)
+		if r.inv.command == "run" {
+			r.log.Error("server failed", "err", err)
+		}
+		r.fail(err)
 		return ExitFailure
 	}
 	return ExitOK

@@ -57,10 +57,10 @@ func openStore(t *testing.T) (*Store, *fakeClock, string) {
 func TestLoginSessionLogout(t *testing.T) {
 	s, clock, _ := openStore(t)
 	ctx := context.Background()
-	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
 		t.Fatal(err)
 	}
-	id, u, err := s.Login(ctx, "alice", "pw", "127.0.0.1")
+	id, u, err := s.Login(ctx, "alice", "pw-long-enough", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestLoginSessionLogout(t *testing.T) {
 		t.Errorf("expired session: err = %v", err)
 	}
 
-	id, _, err = s.Login(ctx, "alice", "pw", "127.0.0.1")
+	id, _, err = s.Login(ctx, "alice", "pw-long-enough", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,14 +90,14 @@ func TestLoginSessionLogout(t *testing.T) {
 func TestPasswordChangeEndsSessions(t *testing.T) {
 	s, _, _ := openStore(t)
 	ctx := context.Background()
-	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
 		t.Fatal(err)
 	}
-	id, _, err := s.Login(ctx, "alice", "pw", "a")
+	id, _, err := s.Login(ctx, "alice", "pw-long-enough", "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPassword(ctx, "alice", "new"); err != nil {
+	if err := s.SetPassword(ctx, "alice", "new-password"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Session(ctx, id); !errors.Is(err, ErrNoSession) {
@@ -108,7 +108,7 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 func TestLockoutAfterFailures(t *testing.T) {
 	s, clock, auditPath := openStore(t)
 	ctx := context.Background()
-	if err := s.AddUser(ctx, "alice", "pw", nil); err != nil {
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
@@ -116,11 +116,11 @@ func TestLockoutAfterFailures(t *testing.T) {
 			t.Fatalf("attempt %d: err = %v", i, err)
 		}
 	}
-	if _, _, err := s.Login(ctx, "alice", "pw", "10.0.0.10"); !errors.Is(err, ErrLocked) {
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); !errors.Is(err, ErrLocked) {
 		t.Errorf("account not locked: err = %v", err)
 	}
 	clock.Advance(11 * time.Minute)
-	if _, _, err := s.Login(ctx, "alice", "pw", "10.0.0.10"); err != nil {
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); err != nil {
 		t.Errorf("login after lockout expired: %v", err)
 	}
 	data, err := os.ReadFile(auditPath)
@@ -139,7 +139,7 @@ func TestLockoutAfterFailures(t *testing.T) {
 
 func TestUnknownUserRejected(t *testing.T) {
 	s, _, _ := openStore(t)
-	if _, _, err := s.Login(context.Background(), "nobody", "pw", "a"); !errors.Is(err, ErrInvalidCredentials) {
+	if _, _, err := s.Login(context.Background(), "nobody", "pw-long-enough", "a"); !errors.Is(err, ErrInvalidCredentials) {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func TestStoreFileIsPrivateAndHoldsNoSecret(t *testing.T) {
 func TestInvalidNames(t *testing.T) {
 	s, _, _ := openStore(t)
 	for _, name := range []string{"", "../x", "a b", "a\nb", strings.Repeat("a", 65)} {
-		if err := s.AddUser(context.Background(), name, "pw", nil); err == nil {
+		if err := s.AddUser(context.Background(), name, "pw-long-enough", nil); err == nil {
 			t.Errorf("user name %q accepted", name)
 		}
 	}

@@ -156,9 +156,22 @@ func checkName(kind, name string) error {
 	return nil
 }
 
+// MinPasswordLength is the shortest account password accepted.
+const MinPasswordLength = 8
+
+func checkPassword(password string) error {
+	if len(password) < MinPasswordLength {
+		return fmt.Errorf("password too short: use at least %d characters", MinPasswordLength)
+	}
+	return nil
+}
+
 // AddUser creates an account. Scopes empty means every scope.
 func (s *Store) AddUser(ctx context.Context, name, password string, scopes []string) error {
 	if err := checkName("user", name); err != nil {
+		return err
+	}
+	if err := checkPassword(password); err != nil {
 		return err
 	}
 	if len(scopes) == 0 {
@@ -185,6 +198,9 @@ func (s *Store) AddUser(ctx context.Context, name, password string, scopes []str
 
 // SetPassword replaces a user's password and ends all of their sessions.
 func (s *Store) SetPassword(ctx context.Context, name, password string) error {
+	if err := checkPassword(password); err != nil {
+		return err
+	}
 	hash, err := passhash.Hash(password)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 )
@@ -57,7 +56,15 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	root, err := os.OpenRoot(filepath.Join(s.opts.AppsDir, name))
+	// The app folder is opened inside the apps folder, so an app that is a
+	// symlink to elsewhere is refused like any path that leaves it.
+	apps, err := os.OpenRoot(s.opts.AppsDir)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer apps.Close()
+	root, err := apps.OpenRoot(name)
 	if err != nil {
 		http.NotFound(w, r)
 		return

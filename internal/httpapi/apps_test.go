@@ -47,6 +47,7 @@ func newAppsEnv(t *testing.T, defaultApp string) *testEnv {
 		filepath.Join(app, "up"):           "..",
 		filepath.Join(app, "relative.txt"): "../../secret.txt",
 		filepath.Join(app, "inner.html"):   "sub/page.html",
+		filepath.Join(apps, "evil"):        outside,
 	}
 	for link, target := range links {
 		if err := os.Symlink(target, link); err != nil {
@@ -162,6 +163,8 @@ func TestAppsSymlinkOutNotServed(t *testing.T) {
 		"/myapp/outside/index.html",
 		"/myapp/up/secret.txt",
 		"/myapp/up/myapp/index.html",
+		"/evil/",
+		"/evil/index.html",
 	} {
 		status, body := rawGet(t, env, path)
 		if strings.Contains(body, secretText) {

@@ -154,8 +154,10 @@ func (s *Server) pushEvents(ctx context.Context, cancel context.CancelFunc, conn
 			return
 		case e, ok := <-sub.Events():
 			if !ok {
-				s.log.Warn("WebSocket closed: it did not keep up with events")
-				conn.Close(websocket.StatusPolicyViolation, "too slow to receive events")
+				if sub.Dropped() {
+					s.log.Warn("WebSocket closed: it did not keep up with events")
+					conn.Close(websocket.StatusPolicyViolation, "too slow to receive events")
+				}
 				return
 			}
 			frame, err := events.Marshal(e)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"log/slog"
 	"mime"
 	"net"
@@ -73,7 +74,7 @@ func (c *hostChecker) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !c.allowed(r.Host) {
 			c.log.Warn("request for an unknown host refused", "host", truncate(r.Host, 100), "remote", r.RemoteAddr)
-			http.Error(w, "unknown host: add it to [http] allowed_hosts", http.StatusMisdirectedRequest)
+			http.Error(w, fmt.Sprintf("unknown host %q: add it to [http] allowed_hosts", truncate(r.Host, 100)), http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)

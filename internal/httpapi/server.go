@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tonearm/tonearm/internal/audit"
@@ -91,6 +92,33 @@ type Server struct {
 	origins []string
 	sockets chan struct{}
 	handler http.Handler
+
+	// usersMu guards the cached answer of Auth.HasUsers, which anonymous
+	// loopback requests would otherwise query on every call.
+	usersMu      sync.Mutex
+	usersKnown   bool
+	hasUsers     bool
+	usersChecked time.Time
+}
+
+// accountCheckInterval bounds how long a cached "no account exists" holds,
+// so an account added with `tonearm user add` takes effect within it.
+const accountCheckInterval = time.Second
+
+// anyUsers reports whether an account exists, asking the store at most
+// once per accountCheckInterval.
+func (s *Server) anyUsers(ctx context.Context) (bool, error) {
+	s.usersMu.Lock()
+	defer s.usersMu.Unlock()
+	if s.usersKnown && time.Since(s.usersChecked) < accountCheckInterval {
+		return s.hasUsers, nil
+	}
+	has, err := s.opts.Auth.HasUsers(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.usersKnown, s.hasUsers, s.usersChecked = true, has, time.Now()
+	return has, nil
 }
 
 // New builds the handler tree.
@@ -258,7 +286,7 @@ func (s *Server) principal(r *http.Request) (p scope.Principal, ok bool) {
 		return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: anonymousScopes()}, true
 	}
 	if s.opts.Loopback {
-		has, err := s.opts.Auth.HasUsers(ctx)
+		has, err := s.anyUsers(ctx)
 		if err != nil {
 			s.log.Error("account check failed", "err", err)
 			return p, false

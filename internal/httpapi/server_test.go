@@ -196,7 +196,7 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 func TestAccountsRequireLogin(t *testing.T) {
 	env := newTestEnv(t, Options{Loopback: true})
 	ctx := context.Background()
-	if err := env.store.AddUser(ctx, "alice", "pw", nil); err != nil {
+	if err := env.store.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
 		t.Fatal(err)
 	}
 	resp := env.post(t, setVolume, map[string]string{"Content-Type": "application/json"})
@@ -207,7 +207,7 @@ func TestAccountsRequireLogin(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	client := env.srv.Client()
 	client.Jar = jar
-	login, err := client.Post(env.srv.URL+"/login", "application/json", strings.NewReader(`{"username":"alice","password":"pw"}`))
+	login, err := client.Post(env.srv.URL+"/login", "application/json", strings.NewReader(`{"username":"alice","password":"pw-long-enough"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,10 +371,10 @@ func TestTLSServesHSTSAndSecureCookie(t *testing.T) {
 	if !strings.Contains(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
 		t.Errorf("no HSTS under TLS")
 	}
-	if err := env.store.AddUser(context.Background(), "alice", "pw", nil); err != nil {
+	if err := env.store.AddUser(context.Background(), "alice", "pw-long-enough", nil); err != nil {
 		t.Fatal(err)
 	}
-	login, err := client.Post(env.srv.URL+"/login", "application/x-www-form-urlencoded", strings.NewReader("username=alice&password=pw"))
+	login, err := client.Post(env.srv.URL+"/login", "application/x-www-form-urlencoded", strings.NewReader("username=alice&password=pw-long-enough"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -271,8 +271,10 @@ func ensureMusicDir(dir string, log *slog.Logger) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("[local] media_dir %s: %w", dir, err)
 	}
-	if err := fsutil.MkdirPrivate(dir); err != nil {
-		return fmt.Errorf("[local] media_dir: %w", err)
+	// Only the last folder is made, so a mistyped path or a NAS that is not
+	// mounted fails here instead of serving an empty tree.
+	if err := os.Mkdir(dir, fsutil.DirMode); err != nil {
+		return fmt.Errorf("[local] media_dir %s does not exist and cannot be created: %w; fix the path or create the folder", dir, err)
 	}
 	log.Info("created the missing music folder; put music there and run tonearm local scan", "media_dir", dir)
 	return nil
