@@ -36,11 +36,15 @@ if [ ! -f "$work/music.done" ]; then
 fi
 sync
 
+loadavg() { echo "load average ($1): $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
 echo "== tonearm cold scan"
+loadavg "before the cold scan"
 rm -rf "$work/data"
 /usr/bin/time -f '%e s wall, %U s user, %S s sys, %M KiB max RSS' -o "$work/cold.time" \
 	"$work/libbench" scan -music "$work/music" -data "$work/data" | tee "$work/cold.json"
 cat "$work/cold.time"
+loadavg "after the cold scan"
 
 echo "== tonearm unchanged rescan"
 /usr/bin/time -f '%e s wall, %U s user, %S s sys, %M KiB max RSS' -o "$work/rescan.time" \
@@ -70,6 +74,7 @@ audio_output {
 	name "null"
 }
 CONF
+loadavg "before MPD"
 start=$(date +%s.%N)
 mpd --no-daemon "$mpd_dir/mpd.conf" &
 mpd_pid=$!
@@ -93,6 +98,7 @@ mpc -p "$port" update --wait >/dev/null
 rescan_end=$(date +%s.%N)
 awk -v s="$rescan_start" -v e="$rescan_end" 'BEGIN { printf "MPD unchanged update: %.2f s wall\n", e - s }'
 echo "MPD max RSS: $(awk '/VmHWM/ {print $2, $3}' "/proc/$mpd_pid/status")"
+loadavg "after MPD"
 kill "$mpd_pid"
 wait "$mpd_pid" 2>/dev/null || true
 trap - EXIT

@@ -95,7 +95,8 @@ func parseFLAC(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 			break
 		}
 	}
-	// TagLib subtracts an ID3v1 tag at the end and reads its fields too.
+	// An ID3v1 tag at the end changes TagLib's tags and stream length, so
+	// such files go to TagLib.
 	if size-pos >= 128 {
 		tag, err := readAt(r, size-128, 3, size)
 		if err != nil {

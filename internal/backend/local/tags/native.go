@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// nativeResult is what a Go parser reads from one file, in the units that
-// TagLib reports, so both paths fill Info the same way.
+// nativeResult is the metadata a Go parser reads from one file, in the
+// units that TagLib reports, so both paths fill Info the same way.
 type nativeResult struct {
 	tags       map[string][]string // upper-case Vorbis comment keys
 	lengthMS   int64
@@ -51,7 +51,15 @@ var errUnsupported = errors.New("left to TagLib")
 // returns false for every other file and for any file those parsers
 // reject, and the caller then reads it with TagLib, which decides whether
 // the file is broken.
-func (r *Reader) readNative(path string) (Info, bool) {
+func (r *Reader) readNative(path string) (info Info, ok bool) {
+	// The parsers check every length against their buffers, and the fuzz
+	// targets look for panics. This keeps a missed case from stopping the
+	// server: such a file goes to TagLib instead.
+	defer func() {
+		if p := recover(); p != nil {
+			info, ok = Info{}, false
+		}
+	}()
 	f, err := os.Open(path)
 	if err != nil {
 		return Info{}, false
@@ -65,7 +73,7 @@ func (r *Reader) readNative(path string) (Info, bool) {
 	if err != nil || (res.sampleRate == 0 && res.lengthMS == 0) {
 		return Info{}, false
 	}
-	info := fromTags(res.tags)
+	info = fromTags(res.tags)
 	info.Length = time.Duration(res.lengthMS) * time.Millisecond
 	info.Bitrate = res.bitrate * 1000
 	info.SampleRate = res.sampleRate

@@ -1,7 +1,9 @@
 // Package tags reads the metadata of an audio file (tags, duration, bit
-// rate, ReplayGain, MusicBrainz ids and the embedded cover) with TagLib
-// compiled to WebAssembly (go.senan.xyz/taglib), and cleans the values so
-// that the library stores valid UTF-8 without control characters.
+// rate, ReplayGain, MusicBrainz ids and the embedded cover). Bounded Go
+// parsers read FLAC, Ogg Vorbis, Opus, MP3, WAV and M4A files, and TagLib
+// compiled to WebAssembly (go.senan.xyz/taglib) reads every other file. The
+// package cleans the values so that the library stores valid UTF-8 without
+// control characters.
 package tags
 
 import (
@@ -146,8 +148,9 @@ func checkCacheDir(dir string) error {
 // Read reads the metadata of the file at path, an absolute path that the
 // caller has already confined to the music folder. FLAC, Ogg Vorbis, Opus,
 // MP3, WAV and M4A files go through the Go parsers in this package, and
-// every other file, or one those parsers reject, goes through TagLib. A file that
-// TagLib cannot parse returns an error wrapping taglib.ErrInvalidFile.
+// every other file, or one those parsers reject, goes through TagLib. A
+// file that TagLib cannot parse returns an error wrapping
+// taglib.ErrInvalidFile.
 func (r *Reader) Read(path string) (Info, error) {
 	if info, ok := r.readNative(path); ok {
 		return info, nil
@@ -155,8 +158,8 @@ func (r *Reader) Read(path string) (Info, error) {
 	return r.readTagLib(path)
 }
 
-// readTagLib reads the file with TagLib, which costs three WebAssembly
-// module instantiations: tags, audio properties and the cover.
+// readTagLib reads the file with TagLib, which costs up to three
+// WebAssembly module instantiations: tags, audio properties and the cover.
 func (r *Reader) readTagLib(path string) (info Info, err error) {
 	// The WebAssembly glue panics on memory errors; a hostile file must not
 	// take the server down.
