@@ -311,10 +311,9 @@ test('stream URL to a blocked address plays nothing', async () => {
   }
 });
 
-// NOTE: core.playback.play skips an unplayable track without an error, as
-// Mopidy 3.4 does, and the page's stream form reports nothing when the
-// stream is not played. This test fails until the page shows an error.
-test('stream URL to a blocked address shows an error', { todo: 'the page shows no error yet' }, async () => {
+// core.playback.play skips an unplayable track without an error, as Mopidy
+// 3.4 does, so the page checks whether the stream plays and says when not.
+test('stream URL to a blocked address shows an error', async () => {
   const page = await openPage();
   try {
     await page.getByRole('link', { name: 'Playlists' }).click();

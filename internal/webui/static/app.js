@@ -212,7 +212,26 @@ async function refreshQueue() {
 async function addAndMaybePlay(uris, play) {
   if (play) await call('core.tracklist.clear');
   const added = await call('core.tracklist.add', { uris });
-  if (play && added.length) await call('core.playback.play', { tlid: added[0].tlid });
+  if (!added.length) {
+    showError(new Error('nothing to add: the server found no track at that address'));
+    return;
+  }
+  if (play) {
+    await call('core.playback.play', { tlid: added[0].tlid });
+    checkPlaying(added.map((tl) => tl.tlid));
+  }
+}
+
+// checkPlaying reports an error when none of the added tracks plays: core
+// skips unplayable tracks without failing the call, and logs the reason.
+async function checkPlaying(tlids) {
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const [playback, tlid] = await Promise.all([
+    call('core.playback.get_state'), call('core.playback.get_current_tlid'),
+  ]);
+  if (playback === 'stopped' || !tlids.includes(tlid)) {
+    showError(new Error('the track is not playable; the server log says why'));
+  }
 }
 
 function refRow(ref) {
