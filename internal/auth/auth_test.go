@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -216,5 +217,39 @@ func TestInvalidNames(t *testing.T) {
 		if err := s.AddUser(context.Background(), name, "pw-long-enough", nil); err == nil {
 			t.Errorf("user name %q accepted", name)
 		}
+	}
+}
+
+func TestParallelGuessesCannotPassLockout(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
+		t.Fatal(err)
+	}
+	const guesses = 12
+	var wg sync.WaitGroup
+	results := make(chan error, guesses)
+	for i := 0; i < guesses; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, _, err := s.Login(ctx, "alice", fmt.Sprintf("wrong-%d", i), "10.0.0.9")
+			results <- err
+		}(i)
+	}
+	wg.Wait()
+	close(results)
+	checked := 0
+	for err := range results {
+		if errors.Is(err, ErrInvalidCredentials) {
+			checked++
+		}
+	}
+	// The store in openStore locks out after 3 failures.
+	if checked > 3 {
+		t.Errorf("%d parallel guesses were checked, want at most 3", checked)
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); !errors.Is(err, ErrLocked) {
+		t.Errorf("right password after the lockout: err = %v, want ErrLocked", err)
 	}
 }

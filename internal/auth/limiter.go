@@ -53,26 +53,21 @@ func NewLimiter(opts LimiterOptions, now func() time.Time) *Limiter {
 	return &Limiter{opts: opts, now: now, keys: make(map[string]*failures)}
 }
 
-// Allow returns ErrLocked while the address or the account is locked out.
-func (l *Limiter) Allow(addr, account string) error {
+// Attempt counts a login attempt before its password is checked, so that
+// guesses sent in parallel cannot pass the limit. It returns ErrLocked
+// while the address or the account is locked out, and reports whether this
+// attempt started a lockout. Succeed clears the count.
+func (l *Limiter) Attempt(addr, account string) (lockedNow bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	for _, k := range []string{"addr:" + addr, "user:" + account} {
+	keys := []string{"addr:" + addr, "user:" + account}
+	for _, k := range keys {
 		if f := l.keys[k]; f != nil && now.Before(f.lockedUntil) {
-			return ErrLocked
+			return false, ErrLocked
 		}
 	}
-	return nil
-}
-
-// Fail counts a failure and reports whether it started a lockout.
-func (l *Limiter) Fail(addr, account string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	locked := false
-	for _, k := range []string{"addr:" + addr, "user:" + account} {
+	for _, k := range keys {
 		f := l.keys[k]
 		if f == nil || now.Sub(f.first) > l.opts.Window {
 			l.evict()
@@ -80,14 +75,14 @@ func (l *Limiter) Fail(addr, account string) bool {
 			l.keys[k] = f
 		}
 		f.count++
-		if f.count >= l.opts.MaxFailures && !now.Before(f.lockedUntil) {
+		if f.count >= l.opts.MaxFailures {
 			f.lockedUntil = now.Add(l.opts.Lockout)
 			f.count = 0
 			f.first = now
-			locked = true
+			lockedNow = true
 		}
 	}
-	return locked
+	return lockedNow, nil
 }
 
 // Succeed forgets the failures of the account and address.

@@ -28,6 +28,13 @@ var (
 	ErrNoToken            = errors.New("token not found or revoked")
 	ErrExists             = errors.New("already exists")
 	ErrNotFound           = errors.New("not found")
+	ErrBusy               = errors.New("too many logins at once: try again in a moment")
+)
+
+// Password checks that may run at once, and how long a login waits for one.
+const (
+	hashConcurrency = 2
+	hashWait        = 5 * time.Second
 )
 
 // User is an account.
@@ -63,10 +70,11 @@ type Options struct {
 
 // Store keeps accounts, sessions and tokens in SQLite.
 type Store struct {
-	db      *sql.DB
-	opts    Options
-	limiter *Limiter
-	log     *slog.Logger
+	db        *sql.DB
+	opts      Options
+	limiter   *Limiter
+	log       *slog.Logger
+	hashSlots chan struct{}
 	// dummyHash is verified when a user does not exist, so that a missing
 	// account takes as long to reject as a wrong password.
 	dummyHash string
@@ -133,7 +141,8 @@ func Open(opts Options) (*Store, error) {
 	}
 	return &Store{
 		db: db, opts: opts, log: opts.Logger, dummyHash: dummy,
-		limiter: NewLimiter(opts.Limiter, opts.Now),
+		limiter:   NewLimiter(opts.Limiter, opts.Now),
+		hashSlots: make(chan struct{}, hashConcurrency),
 	}, nil
 }
 
@@ -267,12 +276,26 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 // Login checks a password and returns a new session id. Attempts are
 // limited per address and per account; repeated failures lock both out.
 func (s *Store) Login(ctx context.Context, name, password, addr string) (string, User, error) {
-	if err := s.limiter.Allow(addr, name); err != nil {
+	lockedNow, err := s.limiter.Attempt(addr, name)
+	if err != nil {
 		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: name, Address: addr, Detail: "locked out"})
 		return "", User{}, err
 	}
+	if lockedNow {
+		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.Lockout, Principal: name, Address: addr})
+	}
+	// Each check holds 19 MiB for argon2id, so only a few run at once and
+	// a flood of logins waits or fails instead of using all memory.
+	select {
+	case s.hashSlots <- struct{}{}:
+		defer func() { <-s.hashSlots }()
+	case <-time.After(hashWait):
+		return "", User{}, ErrBusy
+	case <-ctx.Done():
+		return "", User{}, ctx.Err()
+	}
 	var hash, scopes string
-	err := s.db.QueryRowContext(ctx, `SELECT hash, scopes FROM users WHERE name=?`, name).Scan(&hash, &scopes)
+	err = s.db.QueryRowContext(ctx, `SELECT hash, scopes FROM users WHERE name=?`, name).Scan(&hash, &scopes)
 	if errors.Is(err, sql.ErrNoRows) {
 		hash = s.dummyHash
 	} else if err != nil {
@@ -283,9 +306,6 @@ func (s *Store) Login(ctx context.Context, name, password, addr string) (string,
 		s.log.Error("stored password hash is invalid", "user", name, "err", verr)
 	}
 	if err != nil || !ok {
-		if s.limiter.Fail(addr, name) {
-			s.opts.Audit.Record(ctx, audit.Event{Kind: audit.Lockout, Principal: name, Address: addr})
-		}
 		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: name, Address: addr})
 		return "", User{}, ErrInvalidCredentials
 	}

@@ -44,19 +44,40 @@ func toPublic(err error) error {
 	return err
 }
 
-func invalidArg(name string, err error) error {
-	return publicError{"ValidationError", fmt.Errorf("argument %s: %v", name, err)}
-}
-
 // decode unmarshals one argument; JSON null leaves v at its zero value.
+// The error names the argument and the expected kind of value, never the
+// decoder's own message, which names Go types.
 func decode(raw json.RawMessage, name string, v any) error {
 	if string(raw) == "null" {
 		return nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return invalidArg(name, err)
+		return publicError{"ValidationError", fmt.Errorf("argument %s: invalid value, expected %s", name, expectedKind(v))}
 	}
 	return nil
+}
+
+// expectedKind describes the JSON value that v decodes from.
+func expectedKind(v any) string {
+	switch v.(type) {
+	case *int, **int:
+		return "an integer"
+	case *bool:
+		return "true or false"
+	case *string, **string:
+		return "a string"
+	case *[]string:
+		return "a list of strings"
+	case *[]models.Track:
+		return "a list of Track models"
+	case **models.TlTrack:
+		return "a TlTrack model"
+	case *models.Playlist:
+		return "a Playlist model"
+	case *models.Query, *core.Criteria:
+		return "an object of lists"
+	}
+	return "a value of another type"
 }
 
 // binding is one method of the table: its name, parameters as Mopidy 3.4

@@ -49,6 +49,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "900")
 		http.Error(w, "too many failed logins: try again later", http.StatusTooManyRequests)
 		return
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many logins at once: try again in a moment", http.StatusServiceUnavailable)
+		return
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		http.Error(w, "invalid user name or password", http.StatusUnauthorized)
 		return

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tonearm/tonearm/internal/safepath"
@@ -281,6 +282,17 @@ func (s *Server) Listeners() ([]Listener, error) {
 	return ls, nil
 }
 
+// retryableAccept reports whether an Accept error is temporary.
+func retryableAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
+
 // Listener is a listening socket. Clients of a Local listener get
 // LocalPermissions and may use the config command.
 type Listener struct {
@@ -319,19 +331,29 @@ func (s *Server) Serve(ctx context.Context, ls ...Listener) error {
 }
 
 func (s *Server) acceptLoop(ctx context.Context, l Listener) error {
+	delay := time.Duration(0)
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(50 * time.Millisecond)
+			// Running out of file descriptors (EMFILE, ENFILE) or buffers
+			// is temporary: wait and go on, as net/http does, so a flood of
+			// connections on another port cannot stop this listener.
+			if retryableAccept(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("MPD accept failed, retrying", "address", l.Addr().String(), "delay", delay, "err", err)
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(delay):
+				}
 				continue
 			}
 			return fmt.Errorf("mpd: accept on %s: %w", l.Addr(), err)
 		}
+		delay = 0
 		id := fmt.Sprintf("mpd-%d", s.nextID.Add(1))
 		if s.nconns.Add(1) > int64(s.cfg.MaxConnections) {
 			s.nconns.Add(-1)

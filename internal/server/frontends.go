@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/tonearm/tonearm/internal/app"
 	"github.com/tonearm/tonearm/internal/audio/output"
 	"github.com/tonearm/tonearm/internal/audit"
@@ -48,9 +50,18 @@ func (m *mpdFrontend) Start(context.Context) error {
 }
 
 func (m *mpdFrontend) Run(ctx context.Context) error {
+	// The adapter's subscription can be dropped when events come faster
+	// than it reads them; it then empties its cache, and a new
+	// subscription keeps it following library updates.
 	go func() {
-		if err := m.adapter.Run(ctx); err != nil && ctx.Err() == nil {
-			m.log.Warn("MPD track cache stopped following library updates", "err", err)
+		for ctx.Err() == nil {
+			if err := m.adapter.Run(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn("MPD track cache subscription dropped; subscribing again", "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
 		}
 	}()
 	return m.srv.Serve(ctx, m.ls...)
@@ -113,7 +124,7 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 	if parts.local != nil {
 		lib := parts.local
 		opts.CoverArt = func(ctx context.Context, uri string) ([]byte, string, error) {
-			data, _, mime, err := lib.Cover(ctx, uri, 0, 0)
+			data, _, mime, err := lib.Cover(ctx, uri, 0, maxCoverBytes)
 			return data, mime, err
 		}
 	}
@@ -176,6 +187,10 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("http: listen on %s: %w", h.cfg.HTTP.TCPAddress(), err)
 	}
+	// The cap keeps a flood of idle connections from using up the file
+	// descriptors the rest of the server needs; extra clients wait in the
+	// kernel's backlog until a slot frees.
+	ln = netutil.LimitListener(ln, maxHTTPConnections)
 	if h.tls != nil {
 		ln = tls.NewListener(ln, h.tls)
 	}
@@ -206,6 +221,13 @@ func (h *httpFrontend) Run(ctx context.Context) error {
 		return nil
 	}
 }
+
+// maxCoverBytes bounds the cover art handed to MPD's albumart and
+// readpicture; the scanner keeps no larger picture.
+const maxCoverBytes = 16 << 20
+
+// maxHTTPConnections bounds the HTTP connections open at once.
+const maxHTTPConnections = 1024
 
 // shutdownTimeout bounds how long open requests may take to finish.
 const shutdownTimeout = 5 * time.Second

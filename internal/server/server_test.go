@@ -317,3 +317,20 @@ func TestMPDViewOfLocalLibrary(t *testing.T) {
 	}
 	in.stop()
 }
+
+func TestMPDAlbumArtFromLibrary(t *testing.T) {
+	in := newInstance(t, "")
+	cover := fixtures.Cover(32, 32)
+	spec := fixtures.Spec{Path: "B/art.flac", Format: fixtures.FormatFLAC, Seconds: 2,
+		Tags: &fixtures.Tags{Title: "Art", Album: "B", Cover: cover}}
+	if err := fixtures.Generate(context.Background(), filepath.Join(in.dir, "music"), []fixtures.Spec{spec}); err != nil {
+		t.Fatal(err)
+	}
+	in.run("local", "scan")
+	in.start()
+	reply := in.mpd(`albumart "B/art.flac" 0`)
+	if got := field(reply, "size"); got != fmt.Sprint(len(cover)) {
+		t.Errorf("albumart size = %q, want %d:\n%.200s", got, len(cover), reply)
+	}
+	in.stop()
+}
