@@ -13,7 +13,6 @@ type mpegHeader struct {
 	bitrate         int // kbit/s
 	channels        int
 	samplesPerFrame int
-	frameLength     int // bytes
 	mono            bool
 }
 
@@ -57,8 +56,6 @@ func parseMPEGHeader(b []byte) (mpegHeader, error) {
 		}
 		h.samplesPerFrame = 576
 	}
-	padding := int(b[2]>>1) & 1
-	h.frameLength = h.samplesPerFrame/8*h.bitrate*1000/h.sampleRate + padding
 	h.mono = b[3]>>6 == 3
 	h.channels = 2
 	if h.mono {
