@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tonearm/tonearm/internal/audit"
 	"github.com/tonearm/tonearm/internal/backend"
 	"github.com/tonearm/tonearm/internal/core"
 	"github.com/tonearm/tonearm/internal/jsonrpc"
@@ -374,6 +375,11 @@ func playlistAndMixerBindings() []binding {
 // through core.Guard with the principal the frontend stored in the
 // context, so a caller without the method's scope gets a PermissionError.
 func CoreMethods(api core.API) ([]jsonrpc.Method, error) {
+	return coreMethods(api, nil)
+}
+
+// coreMethods is CoreMethods with a hook that sees every denied call.
+func coreMethods(api core.API, onDenied func(*core.PermissionError)) ([]jsonrpc.Method, error) {
 	info := make(map[string]core.Method)
 	for _, m := range core.Methods() {
 		info[m.Name] = m
@@ -398,7 +404,8 @@ func CoreMethods(api core.API) ([]jsonrpc.Method, error) {
 				if !ok {
 					return nil, publicError{"PermissionError", core.ErrPermission}
 				}
-				result, err := call(ctx, core.Guard(api, p), args)
+				guarded := core.NewGuard(api, p, core.GuardOptions{OnDenied: onDenied})
+				result, err := call(ctx, guarded, args)
 				return result, toPublic(err)
 			},
 		})
@@ -430,10 +437,14 @@ func describeParams(m core.Method, b binding) ([]jsonrpc.Param, error) {
 }
 
 // NewDispatcher returns the dispatcher of the core.* table plus
-// core.describe, which lists every method but itself.
-func NewDispatcher(api core.API, opts jsonrpc.Options) (*jsonrpc.Dispatcher, error) {
+// core.describe, which lists every method but itself. Every call denied
+// for a missing scope is written to al (which may be nil).
+func NewDispatcher(api core.API, opts jsonrpc.Options, al *audit.Log) (*jsonrpc.Dispatcher, error) {
 	var d *jsonrpc.Dispatcher
-	methods, err := CoreMethods(api)
+	methods, err := coreMethods(api, func(e *core.PermissionError) {
+		al.Record(context.Background(), audit.Event{Kind: audit.PermissionDenied, Principal: e.Principal,
+			Detail: e.Method + " needs scope " + string(e.Scope)})
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func newCoreDispatcher(t *testing.T) *jsonrpc.Dispatcher {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	d, err := NewDispatcher(c, jsonrpc.Options{})
+	d, err := NewDispatcher(c, jsonrpc.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tonearm/tonearm/internal/audit"
 	"github.com/tonearm/tonearm/internal/core/events"
 )
 
@@ -83,6 +84,8 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get("Origin") == "null" {
 		if !slices.Contains(s.origins, "null") {
+			s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(),
+				Address: r.RemoteAddr, Detail: "WebSocket from origin null"})
 			http.Error(w, "Origin null not allowed: add null to [http] allowed_origins", http.StatusForbidden)
 			return
 		}
@@ -106,6 +109,8 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: patterns})
 	if err != nil {
 		s.log.Warn("WebSocket refused", "remote", r.RemoteAddr, "origin", truncate(r.Header.Get("Origin"), 100), "err", err)
+		s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(), Address: r.RemoteAddr,
+			Detail: "WebSocket from origin " + truncate(r.Header.Get("Origin"), 100)})
 		return
 	}
 	conn.SetReadLimit(s.opts.MaxMessageBytes)

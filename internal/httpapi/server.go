@@ -165,6 +165,8 @@ func New(opts Options) (*Server, error) {
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 			"origin", truncate(r.Header.Get("Origin"), 100), "remote", r.RemoteAddr)
+		s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr,
+			Detail: "cross-origin " + r.Method + " " + truncate(r.URL.Path, 100) + " from " + truncate(r.Header.Get("Origin"), 100)})
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 

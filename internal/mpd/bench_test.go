@@ -1,7 +1,10 @@
 package mpd_test
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +64,65 @@ func BenchmarkStatusRealCore(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		c.cmd("status")
+	}
+}
+
+// readReplyFast reads one reply with one deadline and without keeping its
+// lines, for benchmarks of long listings, and returns its line count.
+func (c *client) readReplyFast() int {
+	c.t.Helper()
+	c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+	lines := 0
+	for {
+		l, err := c.r.ReadSlice('\n')
+		if err != nil && err != bufio.ErrBufferFull {
+			c.t.Fatalf("read: %v", err)
+		}
+		lines++
+		if string(l) == "OK\n" {
+			return lines
+		}
+		if strings.HasPrefix(string(l), "ACK ") {
+			c.t.Fatalf("reply %q", l)
+		}
+	}
+}
+
+// benchLocalCommand times command over the real core and the SQLite
+// library with 10,000 synthetic tracks, once the adapter's track list is
+// filled.
+func benchLocalCommand(b *testing.B, command string) {
+	lib, _ := localLibrary(b, 10000)
+	_, adapter := startLocalCore(b, lib)
+	c := startLocalFrontend(b, adapter)
+	c.send(command)
+	c.readReplyFast()
+	for b.Loop() {
+		c.send(command)
+		c.readReplyFast()
+	}
+}
+
+func BenchmarkListAllInfoLocal(b *testing.B) { benchLocalCommand(b, "listallinfo") }
+func BenchmarkListGroupedLocal(b *testing.B) { benchLocalCommand(b, "list album group albumartist") }
+func BenchmarkSearchAnyLocal(b *testing.B)   { benchLocalCommand(b, `search any "river 99"`) }
+func BenchmarkStatusLocal(b *testing.B)      { benchLocalCommand(b, "status") }
+
+// BenchmarkAllTracksColdLocal times the first listing after a library
+// change: collecting every track of the SQLite library with 10,000
+// synthetic tracks into a new adapter's cache.
+func BenchmarkAllTracksColdLocal(b *testing.B) {
+	lib, _ := localLibrary(b, 10000)
+	c, _ := startLocalCore(b, lib)
+	ctx := context.Background()
+	p := mpd.Principal{ConnID: "bench", Permissions: mpd.PermAll}
+	for b.Loop() {
+		all, err := mpd.NewCoreAdapter(c, mpd.CoreOptions{}).CoreFor(p).Search(ctx, models.Query{}, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(all) != 10000 {
+			b.Fatalf("collected %d tracks, want 10000", len(all))
+		}
 	}
 }

@@ -70,12 +70,33 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 // from the music folder when one is configured.
 func (c *conn) writeDirectory(p string) {
 	c.w.Pair("directory", p)
-	if c.s.music == nil {
-		return
+	if t := c.s.folderTime(p); t != "" {
+		c.w.Pair("Last-Modified", t)
 	}
-	if info, err := c.s.music.Stat(p); err == nil {
-		c.w.Pair("Last-Modified", info.ModTime().UTC().Format(time.RFC3339))
+}
+
+// writeCachedDirectory is writeDirectory with the modification time kept
+// until the library changes, as MPD 0.23 keeps it in its database, for
+// listallinfo, which writes every folder of the library.
+func (c *conn) writeCachedDirectory(p string) {
+	c.w.Pair("directory", p)
+	if t := c.s.sorted.folderTime(p, c.s.folderTime); t != "" {
+		c.w.Pair("Last-Modified", t)
 	}
+}
+
+// folderTime returns the modification time of folder p in the music folder
+// as Last-Modified shows it, or "" when no music folder is configured or p
+// cannot be read.
+func (s *Server) folderTime(p string) string {
+	if s.music == nil {
+		return ""
+	}
+	info, err := s.music.Stat(p)
+	if err != nil {
+		return ""
+	}
+	return info.ModTime().UTC().Format(time.RFC3339)
 }
 
 // lsinfoSong writes the song itself for lsinfo on a song path.
@@ -162,7 +183,7 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 	}
 	onDir := func(dir string) {
 		if info {
-			c.writeDirectory(dir)
+			c.writeCachedDirectory(dir)
 		} else {
 			c.w.Pair("directory", dir)
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tonearm/tonearm/internal/audit"
 	"io"
 	"log/slog"
 	"net"
@@ -271,6 +272,8 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 		} else {
 			c.log.Info("MPD permission denied", "command", name, "permissions", c.perm.String())
 		}
+		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Principal: "mpd:" + c.id,
+			Address: c.remote, Detail: "MPD command " + name + " needs " + cmd.perm.String()})
 		return protocol.Errorf(protocol.AckPermission, "you don't have permission for \"%s\"", name)
 	}
 	if cmd.localOnly && !c.local {

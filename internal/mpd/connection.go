@@ -2,6 +2,7 @@ package mpd
 
 import (
 	"context"
+	"github.com/tonearm/tonearm/internal/audit"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
@@ -21,12 +22,14 @@ func cmdPing(context.Context, *conn, []string) error { return nil }
 func cmdPassword(ctx context.Context, c *conn, args []string) error {
 	if !c.s.auth.allow(c.remote) {
 		c.log.Warn("MPD password attempt rate-limited")
+		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: "mpd:" + c.id, Address: c.remote, Detail: "MPD password rate-limited"})
 		return protocol.Errorf(protocol.AckPassword, "too many password attempts: wait and try again")
 	}
 	perm, ok := c.s.auth.check(args[0])
 	if !ok {
 		c.s.auth.failed(c.remote)
 		c.log.Warn("MPD password rejected")
+		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: "mpd:" + c.id, Address: c.remote, Detail: "MPD password rejected"})
 		return protocol.Errorf(protocol.AckPassword, "incorrect password")
 	}
 	c.log.Info("MPD client authenticated", "permissions", perm.String())

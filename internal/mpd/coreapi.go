@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/tonearm/tonearm/internal/core"
@@ -43,6 +44,9 @@ type CoreAdapter struct {
 	mu       sync.Mutex
 	all      []models.Track
 	allValid bool
+	// generation counts invalidations, so a list collected while the
+	// library changed is not stored as current.
+	generation uint64
 }
 
 // NewCoreAdapter returns an adapter over api, the unguarded core. Run must
@@ -81,6 +85,7 @@ func (a *CoreAdapter) invalidate() {
 	a.mu.Lock()
 	a.allValid = false
 	a.all = nil
+	a.generation++
 	a.mu.Unlock()
 }
 
@@ -294,39 +299,100 @@ func (g *guardedCore) Search(ctx context.Context, q models.Query, exact bool) ([
 	return out, nil
 }
 
-// allTracks returns every track below the local library root. The guarded
-// browse of the root checks the caller's scope before the cache is used.
+// allTracks returns every track below the local library root, from the
+// cache while the library is unchanged. The caller's scope is checked on
+// every call: by a guarded lookup of no URIs when the cache is used, which
+// needs the same scope as browsing, and by the guarded calls that collect
+// the tracks otherwise.
 func (g *guardedCore) allTracks(ctx context.Context) ([]models.Track, error) {
+	a := g.a
+	a.mu.Lock()
+	all, valid, generation := a.all, a.allValid, a.generation
+	a.mu.Unlock()
+	if valid {
+		if _, err := g.api.Library().Lookup(ctx, nil); err != nil {
+			return nil, mapCoreErr(err)
+		}
+		return all, nil
+	}
+	all, err := g.collectTracks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if a.generation == generation {
+		a.all, a.allValid = all, true
+	}
+	a.mu.Unlock()
+	return all, nil
+}
+
+// maxFolderLookup is the number of tracks at which a folder lookup may
+// have been cut short: the local library's store returns at most 100,000
+// tracks per query.
+const maxFolderLookup = 100000
+
+// collectTracks returns every track below the local library root. It
+// looks up each top-level folder as a whole, which the local backend
+// answers with one query per folder, in place of browsing every folder
+// and looking up every track URI on its own. A folder whose lookup
+// returns no tracks (a backend that resolves only track URIs) or may have
+// been cut short is browsed instead.
+func (g *guardedCore) collectTracks(ctx context.Context) ([]models.Track, error) {
 	root := localDirRoot
 	refs, err := g.api.Library().Browse(ctx, &root)
 	if err != nil {
 		return nil, mapCoreErr(err)
 	}
-	a := g.a
-	a.mu.Lock()
-	if a.allValid {
-		all := a.all
-		a.mu.Unlock()
-		return all, nil
+	var folders, trackURIs []string
+	for _, r := range refs {
+		switch r.Type {
+		case models.RefDirectory:
+			folders = append(folders, r.URI)
+		case models.RefTrack:
+			trackURIs = append(trackURIs, r.URI)
+		}
 	}
-	a.mu.Unlock()
+	found, err := g.Lookup(ctx, append(slices.Clip(folders), trackURIs...))
+	if err != nil {
+		return nil, err
+	}
+	var all []models.Track
+	for _, folder := range folders {
+		tracks := found[folder]
+		if len(tracks) == 0 || len(tracks) >= maxFolderLookup {
+			if tracks, err = g.browseTracks(ctx, folder); err != nil {
+				return nil, err
+			}
+		}
+		all = append(all, tracks...)
+	}
+	for _, u := range trackURIs {
+		all = append(all, found[u]...)
+	}
+	return all, nil
+}
 
+// browseTracks returns the tracks below folder, found by browsing each
+// subfolder and looking up each track URI.
+func (g *guardedCore) browseTracks(ctx context.Context, folder string) ([]models.Track, error) {
+	refs, err := g.api.Library().Browse(ctx, &folder)
+	if err != nil {
+		return nil, mapCoreErr(err)
+	}
 	var uris []string
-	if err := g.walk(ctx, refs, &uris, 0); err != nil {
+	if err := g.walk(ctx, refs, &uris, 1); err != nil {
 		return nil, err
 	}
 	found, err := g.Lookup(ctx, uris)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]models.Track, 0, len(uris))
+	tracks := make([]models.Track, 0, len(uris))
 	for _, u := range uris {
-		all = append(all, found[u]...)
+		tracks = append(tracks, found[u]...)
 	}
-	a.mu.Lock()
-	a.all, a.allValid = all, true
-	a.mu.Unlock()
-	return all, nil
+	return tracks, nil
 }
 
 // maxBrowseDepth bounds the folder depth walked for the track list.

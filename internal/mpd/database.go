@@ -120,6 +120,10 @@ type sortedCache struct {
 	n      int
 	tracks []models.Track
 	paths  []string
+	// folderTimes holds the Last-Modified value of each folder that
+	// listallinfo wrote since the library last changed, "" for a folder
+	// that could not be read.
+	folderTimes map[string]string
 }
 
 func (sc *sortedCache) lookup(all []models.Track) ([]models.Track, []string, bool) {
@@ -141,6 +145,27 @@ func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
+	sc.folderTimes = nil
+}
+
+// folderTime returns the cached Last-Modified value of folder p, or calls
+// read and caches what it returns. The cache is emptied with the sorted
+// library, when the library changes.
+func (sc *sortedCache) folderTime(p string, read func(string) string) string {
+	sc.mu.Lock()
+	v, ok := sc.folderTimes[p]
+	sc.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = read(p)
+	sc.mu.Lock()
+	if sc.folderTimes == nil {
+		sc.folderTimes = make(map[string]string)
+	}
+	sc.folderTimes[p] = v
+	sc.mu.Unlock()
+	return v
 }
 
 // findArgs splits the trailing "sort TAG" and "window START:END" of find

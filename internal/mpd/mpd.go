@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/tonearm/tonearm/internal/audit"
 	"log/slog"
 	"net"
 	"os"
@@ -72,6 +73,10 @@ type Config struct {
 	// per client address, with a burst of PasswordBurst; 1 and 3 when 0.
 	PasswordRate  float64
 	PasswordBurst int
+
+	// Audit receives failed passwords and permission denials; nil keeps
+	// them in the log only.
+	Audit *audit.Log
 
 	// CommandBlacklist names commands answered with a permission error for
 	// every client, as Mopidy-MPD 3.3's command_blacklist does.

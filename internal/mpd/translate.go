@@ -76,7 +76,7 @@ func (c *conn) writeSong(t *models.Track) { c.writeSongAt(t, uriToPath(t.URI)) }
 func (c *conn) writeSongAt(t *models.Track, path string) {
 	c.w.Pair("file", path)
 	if t.LastModified > 0 {
-		c.w.Pair("Last-Modified", time.UnixMilli(t.LastModified).UTC().Format(time.RFC3339))
+		c.w.PairTime("Last-Modified", time.UnixMilli(t.LastModified))
 	}
 	c.writeTags(t)
 	if t.Length > 0 {

@@ -35,6 +35,7 @@ type mpdFrontend struct {
 	srv     *mpd.Server
 	adapter *mpd.CoreAdapter
 	ls      []mpd.Listener
+	audit   *audit.Log
 	log     *slog.Logger
 }
 
@@ -67,7 +68,7 @@ func (m *mpdFrontend) Run(ctx context.Context) error {
 	return m.srv.Serve(ctx, m.ls...)
 }
 
-func (m *mpdFrontend) Stop(context.Context) error { return nil }
+func (m *mpdFrontend) Stop(context.Context) error { return m.audit.Close() }
 
 func permissions(list []string) (*mpd.Permission, error) {
 	p, err := mpd.ParsePermissions(strings.Join(list, ","))
@@ -77,7 +78,7 @@ func permissions(list []string) (*mpd.Permission, error) {
 	return &p, nil
 }
 
-func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger) (app.Component, error) {
+func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger) (comp app.Component, err error) {
 	mlog := log.With("component", "mpd")
 	if cfg.MPD.Zeroconf != "" {
 		mlog.Warn("[mpd] zeroconf is not supported: the server is not announced over mDNS; remove the key", "zeroconf", cfg.MPD.Zeroconf)
@@ -94,6 +95,17 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 		DataDir:              filepath.Join(cfg.Core.DataDir, "mpd"),
 		MusicDir:             cfg.Local.MediaDir,
 	}
+	var al *audit.Log
+	al, err = audit.Open(filepath.Join(cfg.Core.DataDir, "audit.log"), log.With("component", "audit"))
+	if err != nil {
+		return nil, err
+	}
+	mc.Audit = al
+	defer func() {
+		if err != nil {
+			al.Close()
+		}
+	}()
 	if paths := cfg.MPD.SocketPaths(); len(paths) > 0 {
 		mc.SocketPath = paths[0]
 	}
@@ -104,7 +116,6 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 		}
 		mc.Passwords = append(mc.Passwords, mpd.Password{Secret: cred.Secret.Value(), Permissions: perm})
 	}
-	var err error
 	if mc.DefaultPermissions, err = permissions(cfg.MPD.DefaultPermissions); err != nil {
 		return nil, fmt.Errorf("[mpd] default_permissions: %w", err)
 	}
@@ -133,7 +144,7 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return &mpdFrontend{srv: srv, adapter: adapter, log: mlog}, nil
+	return &mpdFrontend{srv: srv, adapter: adapter, audit: al, log: mlog}, nil
 }
 
 // loadTLS returns the TLS configuration shared by HTTPS and the MPD TLS
@@ -268,7 +279,7 @@ func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.
 	if !cfg.HTTP.CSRFProtection {
 		hlog.Warn("[http] csrf_protection = false is ignored: cross-site checks stay on")
 	}
-	dispatcher, err := httpapi.NewDispatcher(c, jsonrpc.Options{Logger: hlog})
+	dispatcher, err := httpapi.NewDispatcher(c, jsonrpc.Options{Logger: hlog}, al)
 	if err != nil {
 		return fail(err)
 	}

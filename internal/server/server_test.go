@@ -334,3 +334,57 @@ func TestMPDAlbumArtFromLibrary(t *testing.T) {
 	}
 	in.stop()
 }
+
+func TestAuditRecordsDenialsFromEveryFrontend(t *testing.T) {
+	in := newInstance(t, "[mpd]\npassword = right-password-1\ndefault_permissions = read")
+	var token string
+	for _, line := range strings.Fields(in.run("token", "create", "reader", "--scope", "playback:read")) {
+		if strings.HasPrefix(line, "tna_") {
+			token = line
+		}
+	}
+	if token == "" {
+		t.Fatal("token create printed no token")
+	}
+	in.start()
+	in.mpd("password wrong-guess", "clear")
+
+	rpc := func(header map[string]string, body string) {
+		req, err := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/mopidy/rpc", in.httpPort), strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	rpc(map[string]string{"Authorization": "Bearer " + token}, `{"jsonrpc":"2.0","id":1,"method":"core.tracklist.clear"}`)
+	rpc(map[string]string{"Origin": "http://evil.example"}, `{"jsonrpc":"2.0","id":1,"method":"core.tracklist.clear"}`)
+	in.stop()
+
+	data, err := os.ReadFile(filepath.Join(in.dir, "data", "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(data)
+	for _, want := range []string{
+		"MPD password rejected",
+		"MPD command clear needs",
+		"core.tracklist.clear needs scope tracklist:write",
+		"cross-origin POST /mopidy/rpc from http://evil.example",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "wrong-guess") || strings.Contains(log, token) {
+		t.Error("audit log contains a credential")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tonearm/tonearm/internal/audio/audiotest"
+	"github.com/tonearm/tonearm/internal/backend"
 	"github.com/tonearm/tonearm/internal/core"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd"
@@ -16,9 +17,17 @@ import (
 // backends for tracks and the test player on the real clock, each track
 // playing for trackLength. Stop ends both.
 func StartRealCore(cfg mpd.Config, tracks []models.Track, trackLength time.Duration, socketDir string, log *slog.Logger) (*Frontend, error) {
+	return StartWithBackends(cfg, memcore.NewBackends(tracks), trackLength, socketDir, log)
+}
+
+// StartWithBackends runs a frontend over the real core with the given
+// backends, such as the SQLite library's, and the test player on the real
+// clock, each track playing for trackLength. Stop ends the frontend and
+// the core but not the backends.
+func StartWithBackends(cfg mpd.Config, backends []backend.Backend, trackLength time.Duration, socketDir string, log *slog.Logger) (*Frontend, error) {
 	player := audiotest.New(audiotest.Options{TrackLength: func(string) time.Duration { return trackLength }})
 	vol := 50
-	c, err := core.New(core.Options{Backends: memcore.NewBackends(tracks), Player: player, InitialVolume: &vol, Logger: log})
+	c, err := core.New(core.Options{Backends: backends, Player: player, InitialVolume: &vol, Logger: log})
 	if err != nil {
 		player.Close()
 		return nil, err

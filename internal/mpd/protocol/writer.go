@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"strconv"
+	"time"
 )
 
 // Writer builds one response in memory. Lines end with LF alone, as MPD
@@ -72,7 +73,25 @@ func (w *Writer) PairInt(key string, n int64) {
 
 // PairFloat writes "key: value" with prec digits after the point.
 func (w *Writer) PairFloat(key string, value float64, prec int) {
-	w.Pair(key, strconv.FormatFloat(value, 'f', prec, 64))
+	if !w.fits(len(key) + 3 + 24 + prec) {
+		return
+	}
+	w.buf = appendClean(w.buf, key)
+	w.buf = append(w.buf, ':', ' ')
+	w.buf = strconv.AppendFloat(w.buf, value, 'f', prec, 64)
+	w.buf = append(w.buf, '\n')
+}
+
+// PairTime writes "key: t" in RFC 3339 form in UTC, as MPD writes
+// Last-Modified.
+func (w *Writer) PairTime(key string, t time.Time) {
+	if !w.fits(len(key) + 3 + len(time.RFC3339) + 16) {
+		return
+	}
+	w.buf = appendClean(w.buf, key)
+	w.buf = append(w.buf, ':', ' ')
+	w.buf = t.UTC().AppendFormat(w.buf, time.RFC3339)
+	w.buf = append(w.buf, '\n')
 }
 
 // Binary writes "binary: N", the N bytes of data and an LF, the form of
@@ -109,14 +128,7 @@ func (w *Writer) Ack(err error, index int, command string) {
 
 // appendClean appends s with every control character replaced by a space.
 func appendClean(dst []byte, s string) []byte {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !hasControl(s) {
 		return append(dst, s...)
 	}
 	for i := 0; i < len(s); i++ {
@@ -127,4 +139,35 @@ func appendClean(dst []byte, s string) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// Masks for testing the 8 bytes of a word at once.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasControl reports whether s holds a control character: a byte below
+// 0x20 or 0x7f. It tests 8 bytes per step: a byte b sets its high bit in
+// (x - 0x20 per byte) &^ x only when b < 0x20, and in (y - 1 per byte) &^ y,
+// with y = x ^ 0x7f per byte, only when b == 0x7f. The borrows between
+// bytes can mark a wrong byte, but only after a byte that really matches,
+// so the test of the whole word is exact.
+func hasControl(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		y := x ^ (0x7f * ones)
+		if ((x-0x20*ones)&^x|(y-ones)&^y)&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
