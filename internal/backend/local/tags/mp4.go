@@ -160,6 +160,7 @@ func mp4Properties(moov []byte, res *nativeResult) error {
 	if trak == nil {
 		return errUnsupported
 	}
+
 	mdhd, ok := mp4Find(trak, "mdia", "mdhd")
 	if !ok || len(mdhd.full) < 9 {
 		return errUnsupported
@@ -176,6 +177,7 @@ func mp4Properties(moov []byte, res *nativeResult) error {
 		}
 		unit, length = uint64(binary.BigEndian.Uint32(d[20:])), uint64(binary.BigEndian.Uint32(d[24:]))
 	}
+
 	stsd, ok := mp4Find(trak, "mdia", "minf", "stbl", "stsd")
 	if !ok || len(stsd.full) < 24 {
 		return errUnsupported
@@ -198,11 +200,12 @@ func mp4Properties(moov []byte, res *nativeResult) error {
 			return errUnsupported
 		}
 		res.channels = int(d[73])
-		res.bitrate = int(binary.BigEndian.Uint32(d[80:]) / 1000)
+		res.bitrate = int(float64(binary.BigEndian.Uint32(d[80:]))/1000 + 0.5)
 		res.sampleRate = int(binary.BigEndian.Uint32(d[84:]))
 	default:
 		return errUnsupported // other codecs and encrypted "enca" entries
 	}
+
 	if unit > 0 && length > 0 {
 		lengthMS := float64(length) * 1000 / float64(unit)
 		if lengthMS >= 1<<31-1 {
@@ -236,7 +239,7 @@ func esdsBitrate(d []byte) (int, error) {
 	}
 	avg := binary.BigEndian.Uint32(d[pos:])
 	if avg == 0 {
-		// TagLib 2.1 then computes the rate from the mdat atoms' size.
+		// Without an average bit rate the file goes to TagLib.
 		return 0, errUnsupported
 	}
 	// TagLib 2.1 rounds twice, so 129356 bit/s becomes 130 kbit/s.
