@@ -2,9 +2,9 @@ package mpd_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +82,7 @@ func (c *client) readReplyFast() int {
 		if string(l) == "OK\n" {
 			return lines
 		}
-		if strings.HasPrefix(string(l), "ACK ") {
+		if bytes.HasPrefix(l, []byte("ACK ")) {
 			c.t.Fatalf("reply %q", l)
 		}
 	}

@@ -116,9 +116,14 @@ func (c *conn) lsinfoSong(ctx context.Context, p string) error {
 func isStreamURL(s string) bool { return strings.Contains(s, "://") }
 
 // dirTree is the folder tree of a set of songs, for listall and
-// listallinfo.
+// listallinfo. It is not modified after buildTree returns, so connections
+// may share it.
 type dirTree struct {
-	dirs  map[string]*dirTree
+	// path is the folder's path in the music folder.
+	path string
+	dirs map[string]*dirTree
+	// names are the keys of dirs, sorted.
+	names []string
 	songs []treeSong
 }
 
@@ -128,7 +133,7 @@ type treeSong struct {
 }
 
 func buildTree(tracks []models.Track, paths []string, base string) *dirTree {
-	root := &dirTree{dirs: map[string]*dirTree{}}
+	root := &dirTree{path: base, dirs: map[string]*dirTree{}}
 	for i := range tracks {
 		p := paths[i]
 		rel := strings.TrimPrefix(strings.TrimPrefix(p, base), "/")
@@ -137,31 +142,36 @@ func buildTree(tracks []models.Track, paths []string, base string) *dirTree {
 		for _, part := range parts[:len(parts)-1] {
 			child, ok := n.dirs[part]
 			if !ok {
-				child = &dirTree{dirs: map[string]*dirTree{}}
+				child = &dirTree{path: path.Join(n.path, part), dirs: map[string]*dirTree{}}
 				n.dirs[part] = child
 			}
 			n = child
 		}
 		n.songs = append(n.songs, treeSong{&tracks[i], p})
 	}
+	root.sortNames()
 	return root
+}
+
+func (t *dirTree) sortNames() {
+	t.names = make([]string, 0, len(t.dirs))
+	for name, child := range t.dirs {
+		t.names = append(t.names, name)
+		child.sortNames()
+	}
+	sort.Strings(t.names)
 }
 
 // walk visits the songs of a folder, then each sub-folder and its
 // content, the order of MPD 0.23's database walk.
-func (t *dirTree) walk(prefix string, onDir func(string), onSong func(treeSong)) {
+func (t *dirTree) walk(onDir func(string), onSong func(treeSong)) {
 	for _, s := range t.songs {
 		onSong(s)
 	}
-	names := make([]string, 0, len(t.dirs))
-	for name := range t.dirs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		p := path.Join(prefix, name)
-		onDir(p)
-		t.dirs[name].walk(p, onDir, onSong)
+	for _, name := range t.names {
+		child := t.dirs[name]
+		onDir(child.path)
+		child.walk(onDir, onSong)
 	}
 }
 
@@ -192,8 +202,13 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 		// MPD 0.23 starts with the folder asked for.
 		onDir(base)
 	}
-	tree := buildTree(tracks, paths, base)
-	tree.walk(base, onDir, func(s treeSong) {
+	var tree *dirTree
+	if base == "" {
+		tree = c.s.sorted.libraryTree(tracks, func() *dirTree { return buildTree(tracks, paths, base) })
+	} else {
+		tree = buildTree(tracks, paths, base)
+	}
+	tree.walk(onDir, func(s treeSong) {
 		if info {
 			c.writeSongAt(s.track, s.path)
 		} else {

@@ -120,6 +120,9 @@ type sortedCache struct {
 	n      int
 	tracks []models.Track
 	paths  []string
+	// tree is the folder tree of tracks, built by the first listall or
+	// listallinfo of the whole library.
+	tree *dirTree
 	// folderTimes holds the Last-Modified value of each folder that
 	// listallinfo wrote since the library last changed, "" for a folder
 	// that could not be read.
@@ -145,7 +148,33 @@ func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
-	sc.folderTimes = nil
+	sc.tree, sc.folderTimes = nil, nil
+}
+
+// libraryTree returns the folder tree of tracks, the sorted library that
+// lookup returned, and calls build only when the cache holds no tree of
+// that same slice.
+func (sc *sortedCache) libraryTree(tracks []models.Track, build func() *dirTree) *dirTree {
+	sc.mu.Lock()
+	cached := sc.isSorted(tracks)
+	tree := sc.tree
+	sc.mu.Unlock()
+	if cached && tree != nil {
+		return tree
+	}
+	tree = build()
+	sc.mu.Lock()
+	if sc.isSorted(tracks) {
+		sc.tree = tree
+	}
+	sc.mu.Unlock()
+	return tree
+}
+
+// isSorted reports whether tracks is the cached sorted library itself.
+// The caller holds sc.mu.
+func (sc *sortedCache) isSorted(tracks []models.Track) bool {
+	return len(tracks) > 0 && len(sc.tracks) == len(tracks) && &sc.tracks[0] == &tracks[0]
 }
 
 // folderTime returns the cached Last-Modified value of folder p, or calls
