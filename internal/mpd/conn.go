@@ -38,7 +38,11 @@ type conn struct {
 	core Core
 	w    *protocol.Writer
 
-	br           *bufio.Reader
+	br *bufio.Reader
+	// sockReader and sockWriter read from and write to nc, as socketIO
+	// returned them.
+	sockReader   io.Reader
+	sockWriter   io.Writer
 	readArmedAt  time.Time
 	writeArmedAt time.Time
 	// inflight delivers the line that a background read started by idle
@@ -76,6 +80,7 @@ func newConn(s *Server, nc net.Conn, id string, local bool) *conn {
 		binaryLimit: DefaultBinaryLimit,
 		wake:        make(chan struct{}, 1),
 	}
+	c.sockReader, c.sockWriter = socketIO(nc)
 	c.perm = s.cfg.defaultPermissions()
 	if local {
 		c.perm = s.cfg.localPermissions()
@@ -101,7 +106,7 @@ func (c *conn) serve(ctx context.Context) {
 	if err := c.send([]byte("OK MPD " + Version + "\n")); err != nil {
 		return
 	}
-	c.br = bufio.NewReaderSize(c.nc, c.s.cfg.MaxLineLength+1)
+	c.br = bufio.NewReaderSize(c.sockReader, c.s.cfg.MaxLineLength+1)
 	first := true
 	for {
 		line, err := c.readLine(ctx)
@@ -349,7 +354,7 @@ func (c *conn) send(b []byte) error {
 		c.writeArmedAt = now
 		c.nc.SetWriteDeadline(now.Add(writeTimeout))
 	}
-	_, err := c.nc.Write(b)
+	_, err := c.sockWriter.Write(b)
 	if err != nil {
 		return fmt.Errorf("write to %s: %w", c.remote, err)
 	}
