@@ -52,7 +52,7 @@ func main() {
 	flag.StringVar(&o.music, "music", "", "music folder written by mklibrary (required)")
 	flag.StringVar(&o.tonearm, "tonearm", "", "tonearm binary built from ./cmd/tonearm (required)")
 	flag.StringVar(&o.work, "work", "", "folder for both servers' config, database and logs; default a new temporary folder, removed at the end")
-	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of the status round-trip run on each server")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "status round-trip time on each server, split into runs that alternate between the servers")
 	flag.IntVar(&o.clients, "clients", 100, "idle clients connected for the memory reading")
 	flag.IntVar(&o.searches, "searches", 21, "search any runs; the median is reported")
 	flag.IntVar(&o.listings, "listings", 5, "runs of each whole-library listing; the median is reported")
@@ -133,6 +133,11 @@ func run(ctx context.Context, o options) error {
 	tonearmResult, err := measure(ta.addr, ta.cmd.Process.Pid, word, o)
 	if err != nil {
 		return fmt.Errorf("tonearm: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "measuring status round trips on both servers in turn for %s...\n", 2*o.duration)
+	if err := measureStatus([]string{real.Addr, ta.addr}, []int{real.PID(), ta.cmd.Process.Pid},
+		[]*result{&mpdResult, &tonearmResult}, o.duration); err != nil {
+		return fmt.Errorf("status: %w", err)
 	}
 	mpdResult.scan, tonearmResult.scan = mpdScan, taScan
 	if err := sameAnswers(mpdResult, tonearmResult); err != nil {
@@ -293,6 +298,7 @@ type result struct {
 	scan            time.Duration
 	firstListing    time.Duration
 	statusPerSecond float64
+	statusCPU       time.Duration // server CPU time per status round trip
 	search          time.Duration
 	listAllInfo     time.Duration
 	listGrouped     time.Duration
@@ -405,16 +411,6 @@ func measure(addr string, pid int, word string, o options) (result, error) {
 		return r, err
 	}
 
-	count := 0
-	start := time.Now()
-	for time.Since(start) < o.duration {
-		if _, err := c.do("status"); err != nil {
-			return r, err
-		}
-		count++
-	}
-	r.statusPerSecond = float64(count) / time.Since(start).Seconds()
-
 	var rep reply
 	if r.search, rep, err = median(c, "search any "+strconv.Quote(word), o.searches); err != nil {
 		return r, err
@@ -448,14 +444,75 @@ func measure(addr string, pid int, word string, o options) (result, error) {
 			return r, fmt.Errorf("idle client %d: %w", i+1, err)
 		}
 	}
-	// The servers read "idle" and park the clients; a second is ample on
-	// loopback, and the status round trip below proves they still answer.
+	// The servers read "idle" and park the clients within a second on
+	// loopback. The status round trip below checks that they still respond.
 	time.Sleep(time.Second)
 	if _, err := c.do("status"); err != nil {
 		return r, err
 	}
 	r.rssIdle, err = rssKiB(pid)
 	return r, err
+}
+
+// statusRounds is the number of status runs on each server. The runs
+// alternate between the servers, so a change in the machine's load
+// during the measurement affects both alike.
+const statusRounds = 10
+
+// statusRun is one server's share of the interleaved status measurement.
+type statusRun struct {
+	c     *conn
+	pid   int
+	rates []float64
+	count int
+	cpu   time.Duration
+}
+
+// measureStatus sends status round trips on one connection to each
+// server, in statusRounds runs of d/statusRounds per server. Each round
+// starts with the next server in turn. It stores the median rate of the
+// runs and the server CPU time per round trip in each result.
+func measureStatus(addrs []string, pids []int, results []*result, d time.Duration) error {
+	runs := make([]*statusRun, len(addrs))
+	for i, addr := range addrs {
+		c, err := dial(addr)
+		if err != nil {
+			return err
+		}
+		defer c.nc.Close()
+		runs[i] = &statusRun{c: c, pid: pids[i]}
+	}
+	slice := d / statusRounds
+	for round := range statusRounds {
+		for k := range runs {
+			run := runs[(k+round)%len(runs)]
+			before, err := cpuTime(run.pid)
+			if err != nil {
+				return err
+			}
+			count := 0
+			start := time.Now()
+			for time.Since(start) < slice {
+				if _, err := run.c.do("status"); err != nil {
+					return err
+				}
+				count++
+			}
+			run.rates = append(run.rates, float64(count)/time.Since(start).Seconds())
+			after, err := cpuTime(run.pid)
+			if err != nil {
+				return err
+			}
+			run.count += count
+			run.cpu += after - before
+		}
+	}
+	for i, run := range runs {
+		sort.Float64s(run.rates)
+		results[i].statusPerSecond = run.rates[len(run.rates)/2]
+		results[i].statusCPU = run.cpu / time.Duration(run.count)
+	}
+	return nil
 }
 
 // sameAnswers checks that both servers returned replies of the same size,
@@ -492,6 +549,33 @@ func rssKiB(pid int) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/status has no VmRSS line", pid)
 }
 
+// cpuTime returns the user and system CPU time that process pid used so
+// far, from /proc/PID/stat. It counts a clock tick as 10 ms: USER_HZ is
+// 100 on x86 and arm Linux (getconf CLK_TCK prints it).
+func cpuTime(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name is in parentheses and may contain spaces. The
+	// fields after it start with the state, and utime and stime are the
+	// 12th and 13th of them.
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat has %d fields after the command name, want at least 13", pid, len(fields))
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 
 // ahead names the server with the lower value, or "even" within 5%.
@@ -507,8 +591,10 @@ func ahead(mpd, tonearm float64) string {
 
 func printTable(o options, m, t result) {
 	fmt.Printf("| measure (%d songs) | MPD | Tonearm | ahead |\n|---|---|---|---|\n", m.allSongs)
-	fmt.Printf("| status round trips per second, one connection | %.0f | %.0f | %s |\n",
+	fmt.Printf("| status round trips per second, one connection, median of %d runs | %.0f | %.0f | %s |\n", statusRounds,
 		m.statusPerSecond, t.statusPerSecond, ahead(1/m.statusPerSecond, 1/t.statusPerSecond))
+	fmt.Printf("| server CPU time per status round trip | %.1f µs | %.1f µs | %s |\n",
+		us(m.statusCPU), us(t.statusCPU), ahead(float64(m.statusCPU), float64(t.statusCPU)))
 	fmt.Printf("| search any (%d songs found), median of %d | %s | %s | %s |\n", m.searchSongs, o.searches,
 		ms(m.search), ms(t.search), ahead(float64(m.search), float64(t.search)))
 	fmt.Printf("| listallinfo, median of %d | %s | %s | %s |\n", o.listings,
@@ -526,3 +612,5 @@ func printTable(o options, m, t result) {
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 }
