@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tonearm/tonearm/internal/backend"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd"
 	"github.com/tonearm/tonearm/internal/mpd/memcore"
@@ -110,19 +111,29 @@ func BenchmarkStatusLocal(b *testing.B)      { benchLocalCommand(b, "status") }
 
 // BenchmarkAllTracksColdLocal times the first listing after a library
 // change: collecting every track of the SQLite library with 10,000
-// synthetic tracks into a new adapter's cache.
+// synthetic tracks into a new adapter's cache. "folders" looks up each
+// top-level folder whole. "tracks" rejects folder lookups, so the adapter
+// browses every folder and looks up each track, as it did before it used
+// folder lookups.
 func BenchmarkAllTracksColdLocal(b *testing.B) {
 	lib, _ := localLibrary(b, 10000)
-	c, _ := startLocalCore(b, lib)
-	ctx := context.Background()
-	p := mpd.Principal{ConnID: "bench", Permissions: mpd.PermAll}
-	for b.Loop() {
-		all, err := mpd.NewCoreAdapter(c, mpd.CoreOptions{}).CoreFor(p).Search(ctx, models.Query{}, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(all) != 10000 {
-			b.Fatalf("collected %d tracks, want 10000", len(all))
-		}
+	for _, bc := range []struct {
+		name string
+		lib  backend.Library
+	}{{"folders", lib}, {"tracks", trackLookupOnly{lib}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c, _ := startLocalCore(b, bc.lib)
+			ctx := context.Background()
+			p := mpd.Principal{ConnID: "bench", Permissions: mpd.PermAll}
+			for b.Loop() {
+				all, err := mpd.NewCoreAdapter(c, mpd.CoreOptions{}).CoreFor(p).Search(ctx, models.Query{}, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(all) != 10000 {
+					b.Fatalf("collected %d tracks, want 10000", len(all))
+				}
+			}
+		})
 	}
 }
