@@ -104,7 +104,9 @@ func prefixed(reply []string, key string) []string {
 }
 
 func TestListAllInfoLocalLibrary(t *testing.T) {
-	lib, _ := localLibrary(t, 250)
+	// 1,200 tracks fill Artist 0 to Artist 11, so the lookup of the folder
+	// "Artist 1" must leave out "Artist 10" and "Artist 11".
+	lib, _ := localLibrary(t, 1200)
 	_, byFolder := startLocalCore(t, lib)
 	_, byTrack := startLocalCore(t, trackLookupOnly{lib})
 	folderReply := startLocalFrontend(t, byFolder).cmd("listallinfo")
@@ -114,22 +116,33 @@ func TestListAllInfoLocalLibrary(t *testing.T) {
 		t.Fatalf("listallinfo ended with %q", got)
 	}
 	files := prefixed(folderReply, "file")
-	if len(files) != 250 {
-		t.Errorf("listallinfo listed %d files, want 250", len(files))
+	if len(files) != 1200 {
+		t.Errorf("listallinfo listed %d files, want 1200", len(files))
 	}
 	want := slices.Clone(files)
 	slices.Sort(want)
 	if !slices.Equal(slices.Compact(want), want) {
 		t.Errorf("listallinfo listed a file twice")
 	}
-	// Tracks 0..249 fill Artist 0..2 and Album 0..24.
-	if dirs := prefixed(folderReply, "directory"); len(dirs) != 3+25 {
-		t.Errorf("listallinfo listed %d folders, want 28: %q", len(dirs), dirs)
+	if dirs := prefixed(folderReply, "directory"); len(dirs) != 12+120 {
+		t.Errorf("listallinfo listed %d folders, want 12 artists and 120 albums: %q", len(dirs), dirs)
 	}
 	if !slices.Equal(folderReply, trackReply) {
-		t.Errorf("listallinfo from folder lookups differs from the one from track lookups:\n%s\nwant\n%s",
-			strings.Join(folderReply, "\n"), strings.Join(trackReply, "\n"))
+		i := 0
+		for i < min(len(folderReply), len(trackReply)) && folderReply[i] == trackReply[i] {
+			i++
+		}
+		t.Errorf("listallinfo from folder lookups (%d lines) differs from the one from track lookups (%d lines) at line %d: %q, want %q",
+			len(folderReply), len(trackReply), i+1, lineAt(folderReply, i), lineAt(trackReply, i))
 	}
+}
+
+// lineAt returns line i of a reply, or "" past its end.
+func lineAt(reply []string, i int) string {
+	if i < len(reply) {
+		return reply[i]
+	}
+	return ""
 }
 
 func TestAllTracksCacheChecksScope(t *testing.T) {
