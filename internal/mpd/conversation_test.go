@@ -208,6 +208,23 @@ func testLogger(t *testing.T) *slog.Logger {
 
 // runConversations replays testdata/*.txt against the server that start
 // returns, or records them from a real MPD with -record.
+// waitUpdatesDone polls status until no database update is running, for
+// at most 30 s.
+func waitUpdatesDone(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		reply := talk(t, addr, []exchange{{send: "status"}})[0]
+		if !strings.Contains(strings.Join(reply, "\n"), "updating_db") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a database update still runs after 30 s: %q", reply)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Track, music string) string) {
 	files, err := filepath.Glob("testdata/*.txt")
 	if err != nil || len(files) == 0 {
@@ -244,7 +261,10 @@ func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Tra
 			if *recordFlag && strings.HasPrefix(name, "tonearm-") {
 				return
 			}
-			// Each file starts from an empty queue and no playlists.
+			// Each file starts from an empty queue and no playlists, after
+			// any update an earlier file started has finished, because
+			// status lists updating_db while one runs.
+			waitUpdatesDone(t, addr)
 			got := talk(t, addr, append(resetExchanges(), xs...))[len(resetExchanges()):]
 			if *recordFlag {
 				for i := range xs {
