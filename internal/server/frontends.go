@@ -51,8 +51,8 @@ func (m *mpdFrontend) Start(context.Context) error {
 }
 
 func (m *mpdFrontend) Run(ctx context.Context) error {
-	// The adapter's subscription can be dropped when events come faster
-	// than it reads them; it then empties its cache, and a new
+	// The bus drops the adapter's subscription when events come faster
+	// than it reads them. The adapter then empties its cache, and a new
 	// subscription keeps it following library updates.
 	go func() {
 		for ctx.Err() == nil {
@@ -199,7 +199,7 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 		return fmt.Errorf("http: listen on %s: %w", h.cfg.HTTP.TCPAddress(), err)
 	}
 	// The cap keeps a flood of idle connections from using up the file
-	// descriptors the rest of the server needs; extra clients wait in the
+	// descriptors the rest of the server needs. Extra clients wait in the
 	// kernel's backlog until a slot frees.
 	ln = netutil.LimitListener(ln, maxHTTPConnections)
 	if h.tls != nil {
