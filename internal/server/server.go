@@ -1,7 +1,7 @@
 // Package server builds Tonearm's parts from the configuration and hands
 // them to the app lifecycle in Mopidy's start order: audio, backends, core,
-// then the extensions, then frontends. It is the one place that knows
-// every concrete package.
+// then the extensions, then frontends. It is the one package that imports
+// every concrete part.
 package server
 
 import (
