@@ -17,20 +17,28 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers every response carries.
+// securityHeaders sets the headers every response carries. The values are
+// built once and assigned under their canonical names, because Header.Set
+// on each request showed up as a tenth of a JSON-RPC call's CPU time; no
+// handler changes these slices.
 func securityHeaders(tls bool, version string, next http.Handler) http.Handler {
+	static := map[string][]string{
+		"Content-Security-Policy":      {contentSecurityPolicy},
+		"X-Content-Type-Options":       {"nosniff"},
+		"Referrer-Policy":              {"no-referrer"},
+		"X-Frame-Options":              {"DENY"},
+		"Cross-Origin-Opener-Policy":   {"same-origin"},
+		"Cross-Origin-Resource-Policy": {"same-origin"},
+		"Cache-Control":                {"no-cache"},
+		"X-Mopidy-Version":             {version},
+	}
+	if tls {
+		static["Strict-Transport-Security"] = []string{"max-age=31536000"}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Mopidy-Version", version)
-		if tls {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+		for k, v := range static {
+			h[k] = v
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -92,6 +92,8 @@ type Server struct {
 	origins []string
 	sockets chan struct{}
 	handler http.Handler
+	// anonymous holds the scopes of a caller without login, built once.
+	anonymous scope.Set
 
 	// usersMu guards the cached answer of Auth.HasUsers, which anonymous
 	// loopback requests would otherwise query on every call.
@@ -145,12 +147,13 @@ func New(opts Options) (*Server, error) {
 		opts.DefaultApp = "tonearm"
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		hosts:   newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger),
-		cop:     http.NewCrossOriginProtection(),
-		origins: originPatterns(opts.AllowedOrigins),
-		sockets: make(chan struct{}, opts.MaxSockets),
+		opts:      opts,
+		log:       opts.Logger,
+		hosts:     newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger),
+		cop:       http.NewCrossOriginProtection(),
+		origins:   originPatterns(opts.AllowedOrigins),
+		sockets:   make(chan struct{}, opts.MaxSockets),
+		anonymous: anonymousScopes(),
 	}
 	for _, o := range s.origins {
 		if o == "null" {
@@ -285,7 +288,7 @@ func (s *Server) principal(r *http.Request) (p scope.Principal, ok bool) {
 		}
 	}
 	if s.opts.AllowUnauthenticated {
-		return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: anonymousScopes()}, true
+		return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: s.anonymous}, true
 	}
 	if s.opts.Loopback {
 		has, err := s.anyUsers(ctx)
@@ -294,7 +297,7 @@ func (s *Server) principal(r *http.Request) (p scope.Principal, ok bool) {
 			return p, false
 		}
 		if !has {
-			return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: anonymousScopes()}, true
+			return scope.Principal{Kind: scope.KindSession, ID: "anonymous", Scopes: s.anonymous}, true
 		}
 	}
 	return p, false

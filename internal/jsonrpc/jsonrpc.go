@@ -201,8 +201,7 @@ func (d *Dispatcher) handleBatch(ctx context.Context, body []byte) []byte {
 // handleOne returns the response and whether one must be sent.
 func (d *Dispatcher) handleOne(ctx context.Context, raw []byte) (Response, bool) {
 	var req request
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&req); err != nil {
+	if err := json.Unmarshal(raw, &req); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) || !json.Valid(raw) {
 			return errorResponse(nil, CodeParseError, "Parse error", nil), true
