@@ -56,7 +56,7 @@ export function tonearm(config, args, input) {
 }
 
 // startServer scans the library and runs the server until stop().
-export async function startServer({ users = [], extra = '' } = {}) {
+export async function startServer({ users = [], extra = '', output = 'null' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tonearm-e2e-'));
   const httpPort = await freePort();
   const mpdPort = await freePort();
@@ -67,7 +67,7 @@ export async function startServer({ users = [], extra = '' } = {}) {
     '[local]', `media_dir = ${music()}`,
     '[file]', `media_dirs = ${music()}`,
     '[m3u]', `playlists_dir = ${join(dir, 'playlists')}`,
-    '[audio]', 'output = null',
+    '[audio]', `output = ${output}`,
     '[mpd]', 'hostname = 127.0.0.1', `port = ${mpdPort}`,
     '[http]', 'hostname = 127.0.0.1', `port = ${httpPort}`,
     extra, '',

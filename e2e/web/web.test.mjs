@@ -397,3 +397,28 @@ test('settings show version and manage API tokens', async () => {
     await guarded.stop();
   }
 });
+
+test('listen here plays the HTTP stream in the page', async () => {
+  const streaming = await startServer({ output: 'http' });
+  try {
+    const page = await browser.newPage();
+    await page.goto(streaming.url + '/');
+    await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+    const results = await rpc(page, 'core.library.search', { query: { album: ['Blue Album'] } });
+    const uris = results.flatMap((r) => r.tracks || []).map((t) => t.uri);
+    const added = await rpc(page, 'core.tracklist.add', { uris });
+    await rpc(page, 'core.playback.play', { tlid: added[0].tlid });
+    await page.getByRole('button', { name: 'Listen here' }).click();
+    // The audio element must decode the live Ogg Opus stream and move on.
+    await page.waitForFunction(() => {
+      const audio = document.getElementById('listen-audio');
+      return audio.currentTime > 1.5 && !audio.error;
+    }, null, { timeout: 20000 });
+    const state = await page.locator('#listen-audio').evaluate((a) => ({ paused: a.paused, error: a.error && a.error.code }));
+    assert.equal(state.error, null);
+    assert.equal(state.paused, false);
+    await page.close();
+  } finally {
+    await streaming.stop();
+  }
+});

@@ -343,6 +343,8 @@ func status(parts *backends) func(context.Context) map[string]any {
 		if err != nil {
 			return map[string]any{"library": map[string]any{"error": "library status unavailable"}}
 		}
-		return map[string]any{"library": map[string]any{"tracks": st.Tracks, "albums": st.Albums, "artists": st.Artists}}
+		return map[string]any{"library": map[string]any{
+			"tracks": st.Tracks, "albums": st.Albums, "artists": st.Artists, "scanning": parts.local.Scanning(),
+		}}
 	}
 }

@@ -170,6 +170,9 @@ func (l *Library) Backend() backend.Backend {
 // backend interface lacks.
 func (l *Library) Store() *store.Store { return l.store }
 
+// Scanning reports whether a scan of the music folder is in progress.
+func (l *Library) Scanning() bool { return l.scanner != nil && l.scanner.Running() }
+
 // Scan runs a scan of the whole music folder, as `tonearm local scan`
 // does; force reads every file again.
 func (l *Library) Scan(ctx context.Context, force bool) (scan.Summary, error) {

@@ -342,9 +342,8 @@ async function refreshSettings() {
   if (status.ok) {
     const body = await status.json();
     const library = body.library || {};
-    setText('library-status', library.scanning
-      ? `Scanning: ${library.scanned || 0} files read`
-      : `${library.tracks || 0} tracks`);
+    const size = `${library.tracks || 0} tracks, ${library.albums || 0} albums, ${library.artists || 0} artists`;
+    setText('library-status', library.scanning ? `Scanning the music folder… ${size} so far` : size);
   }
   await refreshTokens();
 }

@@ -163,6 +163,9 @@ type Request struct {
 	Under string
 }
 
+// Running reports whether a scan is in progress.
+func (s *Scanner) Running() bool { return len(s.running) > 0 }
+
 // Scan brings the database in line with the music folder and logs one
 // summary line. It returns ErrBusy when another scan is running.
 func (s *Scanner) Scan(ctx context.Context, req Request) (Summary, error) {
