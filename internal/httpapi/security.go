@@ -19,8 +19,8 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // securityHeaders sets the headers every response carries. The values are
 // built once and assigned under their canonical names, because Header.Set
-// on each request showed up as a tenth of a JSON-RPC call's CPU time; no
-// handler changes these slices.
+// on each request took a tenth of a JSON-RPC call's CPU time. No handler
+// changes these slices.
 func securityHeaders(tls bool, version string, next http.Handler) http.Handler {
 	static := map[string][]string{
 		"Content-Security-Policy":      {contentSecurityPolicy},

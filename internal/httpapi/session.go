@@ -84,8 +84,8 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleWhoAmI tells the web page whether a login is needed and what the
-// caller may do.
+// handleWhoAmI reports to the web page whether a login is needed and what
+// the caller may do.
 func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	p, ok := s.principal(r)

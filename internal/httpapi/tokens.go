@@ -43,7 +43,7 @@ func (s *Server) handleTokenList(w http.ResponseWriter, r *http.Request) {
 	tokens, err := s.opts.Auth.Tokens(r.Context())
 	if err != nil {
 		s.log.Error("tokens not listed", "user", p.ID, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "tokens not listed"})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "listing tokens failed"})
 		return
 	}
 	out := []tokenView{}
@@ -109,14 +109,14 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	tokens, err := s.opts.Auth.Tokens(r.Context())
 	if err != nil {
 		s.log.Error("tokens not listed", "user", p.ID, "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "tokens not listed"})
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "listing tokens failed"})
 		return
 	}
 	for _, t := range tokens {
 		if t.Name == name && (t.Owner == p.ID || p.Scopes.Has(scope.Admin)) {
 			if err := s.opts.Auth.RevokeToken(r.Context(), name); err != nil {
 				s.log.Error("token not revoked", "token", name, "err", err)
-				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "token not revoked"})
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "revoking the token failed"})
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
