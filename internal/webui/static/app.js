@@ -371,11 +371,16 @@ async function refreshTokens() {
 
 function bindEvents() {
   rpc.on('state', async (connection) => {
-    setText('connection', connection === 'online' ? 'Connected' : 'Disconnected');
-    if (connection === 'online') {
-      await refreshPlayer();
-      route();
+    if (connection !== 'online') {
+      setText('connection', 'Disconnected');
+      return;
     }
+    // "Connected" shows once the page holds the server's state, so a
+    // change made right after it appears cannot be overwritten by the
+    // replies of this first fetch.
+    await refreshPlayer();
+    route();
+    setText('connection', 'Connected');
   });
   rpc.on('event:track_playback_started', (e) => {
     setPosition(0);
