@@ -312,7 +312,7 @@ test('stream URL to a blocked address plays nothing', async () => {
 });
 
 // core.playback.play skips an unplayable track without an error, as Mopidy
-// 3.4 does, so the page checks whether the stream plays and says when not.
+// 3.4 does, so the page checks whether the stream plays and reports when not.
 test('stream URL to a blocked address shows an error', async () => {
   const page = await openPage();
   try {

@@ -88,7 +88,7 @@ func commands() []command {
 				"playback:control, tracklist:write, playlists:write, library:update, admin."},
 		{name: "token list", summary: "list the API tokens", usage: "tonearm [OPTIONS] token list", help: "Prints each token's name, owner, scopes and last use, never the token."},
 		{name: "token revoke", summary: "revoke an API token at once", usage: "tonearm [OPTIONS] token revoke NAME", nargs: 1,
-			help: "Deletes the token NAME; requests that carry it are refused from then on."},
+			help: "Deletes the token NAME; requests that carry it are rejected from then on."},
 		{name: "secret hash", summary: "print the argon2id hash of a password", usage: "tonearm [OPTIONS] secret hash", help: "Reads a password " +
 			"like secret set and prints its argon2id hash, for [mpd] passwords = HASH@read,add."},
 		{name: "extension keygen", summary: "create a key for signing extension packages", usage: "tonearm extension keygen KEYFILE", nargs: 1,

@@ -159,7 +159,7 @@ func (r *runner) runExtensions() error {
 
 // writeExtensionList prints the installed extensions as a table. The
 // SIGNATURE column shows UNSIGNED for a package installed with
-// --allow-unsigned, and STATUS tells whether the server starts it.
+// --allow-unsigned, and STATUS shows whether the server starts it.
 func writeExtensionList(w io.Writer, dir string, cfg *config.Config) error {
 	trusted, err := trustedFingerprints(cfg)
 	if err != nil {

@@ -26,7 +26,7 @@ type OpenFunc func(ctx context.Context, onTitle func(title string)) (io.ReadClos
 
 // Source is a resolved, playable track.
 type Source struct {
-	// URI is the track's URI as core knows it, used in events.
+	// URI is the track's URI in core, used in events.
 	URI string
 	// Format is a hint: a file extension without the dot ("mp3", "flac",
 	// "ogg", "opus", "wav", "m4a") or a MIME type. Empty means unknown, and
@@ -38,7 +38,7 @@ type Source struct {
 	Gain ReplayGain
 }
 
-// EventType tells what a player event reports.
+// EventType is the kind of a player event.
 type EventType int
 
 // Player events.

@@ -85,7 +85,7 @@ func (l *Limiter) Attempt(addr, account string) (lockedNow bool, err error) {
 	return lockedNow, nil
 }
 
-// Succeed forgets the failures of the account and address.
+// Succeed clears the failure counts of the account and address.
 func (l *Limiter) Succeed(addr, account string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

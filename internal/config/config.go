@@ -208,8 +208,8 @@ type HTTP struct {
 	TLSKey               string `ini:"tls_key" type:"path"`
 	ACMEDomain           string `ini:"acme_domain"`
 	// TLS serves HTTPS with a self-signed certificate made on first start
-	// and kept in the data folder, when neither tls_cert nor acme_domain is
-	// set; either of those turns HTTPS on by itself.
+	// and kept in the data folder. It matters only when neither tls_cert nor
+	// acme_domain is set, because either of those turns HTTPS on by itself.
 	TLS bool `ini:"tls"`
 	// SessionMaxAge bounds the life of a login session.
 	SessionMaxAge time.Duration `ini:"session_max_age" unit:"s" min:"60" max:"31536000"`

@@ -64,28 +64,7 @@ func (c *flacCodec) format() audio.Format { return c.f }
 func (c *flacCodec) frames() int64        { return c.nsamples }
 
 func (c *flacCodec) read(p []float32) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(c.pending) == 0 {
-			if c.eof {
-				break
-			}
-			if err := c.decodeFrame(); err != nil {
-				if n > 0 {
-					return n, nil
-				}
-				return 0, err
-			}
-			continue
-		}
-		m := copy(p[n:], c.pending)
-		c.pending = c.pending[m:]
-		n += m
-	}
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return n, nil
+	return readPending(p, &c.pending, &c.eof, c.decodeFrame)
 }
 
 // decodeFrame parses the next FLAC frame into c.pending.
@@ -169,4 +148,33 @@ func (c *flacCodec) seek(target int64) error {
 
 func (c *flacCodec) close() error {
 	return c.in.close()
+}
+
+// readPending copies decoded samples from *pending into p, calling decode
+// to refill *pending until p is full or *eof is set. When decode fails
+// after some samples were copied, those samples are returned and the error
+// is left to the decoder, which sets *eof on failure.
+func readPending(p []float32, pending *[]float32, eof *bool, decode func() error) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(*pending) == 0 {
+			if *eof {
+				break
+			}
+			if err := decode(); err != nil {
+				if n > 0 {
+					return n, nil
+				}
+				return 0, err
+			}
+			continue
+		}
+		m := copy(p[n:], *pending)
+		*pending = (*pending)[m:]
+		n += m
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }

@@ -129,28 +129,7 @@ func (c *opusCodec) format() audio.Format {
 func (c *opusCodec) frames() int64 { return c.total }
 
 func (c *opusCodec) read(p []float32) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(c.pending) == 0 {
-			if c.eof {
-				break
-			}
-			if err := c.decodePacket(); err != nil {
-				if n > 0 {
-					return n, nil
-				}
-				return 0, err
-			}
-			continue
-		}
-		m := copy(p[n:], c.pending)
-		c.pending = c.pending[m:]
-		n += m
-	}
-	if n == 0 {
-		return 0, io.EOF
-	}
-	return n, nil
+	return readPending(p, &c.pending, &c.eof, c.decodePacket)
 }
 
 // decodePacket decodes the next packet into c.pending, cutting the last

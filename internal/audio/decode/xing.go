@@ -7,8 +7,8 @@ import "encoding/binary"
 // LAME tag's encoder delay does not include.
 const mp3DecoderDelay = 529
 
-// xingInfo is what the Xing or Info header in the first frame of an MP3
-// file and the LAME extension after it say about the stream.
+// xingInfo is the stream information from the Xing or Info header in the
+// first frame of an MP3 file and the LAME extension after it.
 type xingInfo struct {
 	// samplesPerFrame is 1152 for MPEG-1 and 576 for MPEG-2 Layer III.
 	samplesPerFrame int

@@ -34,7 +34,7 @@ const (
 	DefaultMaxCoverBytes = 16 << 20
 )
 
-// Info is what the library stores about one file.
+// Info is the metadata the library stores for one file.
 type Info struct {
 	Title        string
 	Album        string
@@ -72,8 +72,8 @@ type Info struct {
 type Options struct {
 	// TempDir, when not empty, becomes the process's TMPDIR, because TagLib's
 	// WebAssembly runtime keeps its compiled native code in
-	// $TMPDIR/go-taglib-wasm. It must be private to the server so nobody can
-	// plant code there. It is created with mode 0700.
+	// $TMPDIR/go-taglib-wasm. It must be private to the server so that no
+	// other user can plant code there. It is created with mode 0700.
 	TempDir string
 	// MaxCoverBytes bounds the cover read from a file; 0 means
 	// DefaultMaxCoverBytes.
