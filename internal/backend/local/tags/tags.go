@@ -345,12 +345,16 @@ func Clean(s string) string {
 			space = b.Len() > 0
 			continue
 		}
+		need := utf8.RuneLen(r)
+		if space {
+			need++
+		}
+		if b.Len()+need > MaxValueBytes {
+			break
+		}
 		if space {
 			b.WriteByte(' ')
 			space = false
-		}
-		if b.Len()+utf8.RuneLen(r) > MaxValueBytes {
-			break
 		}
 		b.WriteRune(r)
 	}

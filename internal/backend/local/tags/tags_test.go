@@ -158,10 +158,16 @@ func TestClean(t *testing.T) {
 	if got := Clean(strings.Repeat("é", MaxValueBytes)); len(got) > MaxValueBytes {
 		t.Errorf("Clean kept %d bytes, want at most %d", len(got), MaxValueBytes)
 	}
+	// A space pending at the limit must not push the value past it.
+	full := strings.Repeat("a", MaxValueBytes)
+	if got := Clean(full + " b"); got != full {
+		t.Errorf("Clean of a full value and one more word kept %d bytes, want %d", len(got), MaxValueBytes)
+	}
 }
 
 func FuzzClean(f *testing.F) {
 	f.Add("\ufeffa\x00b")
+	f.Add(strings.Repeat("a", MaxValueBytes) + " b")
 	f.Fuzz(func(t *testing.T, in string) {
 		out := Clean(in)
 		for _, r := range out {
