@@ -81,6 +81,13 @@ type Playback interface {
 	GetCurrentTrack(ctx context.Context) (*models.Track, error)
 	GetCurrentTlid(ctx context.Context) (*int, error)
 	GetStreamTitle(ctx context.Context) (*string, error)
+	// GetStatus is a Tonearm addition for MPD's status: the state, the
+	// current and next track, the modes, the volume and the last
+	// playback error, read at one instant.
+	GetStatus(ctx context.Context) (Status, error)
+	// ClearError is a Tonearm addition for MPD's clearerror: it forgets
+	// the last playback error.
+	ClearError(ctx context.Context) error
 }
 
 // Tracklist is Mopidy's core.tracklist controller, plus GetChanges for

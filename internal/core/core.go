@@ -90,6 +90,7 @@ type Core struct {
 	failures    int             // unplayable tracks in a row
 	badNext     []int           // tlids the player failed to open as next track
 	streamTitle *string
+	lastError   *PlaybackError // the last track skipped as unplayable
 	volume      int
 	mute        bool
 	history     []HistoryEntry

@@ -105,3 +105,17 @@ func (p guardPlayback) GetStreamTitle(ctx context.Context) (*string, error) {
 	}
 	return p.g.api.Playback().GetStreamTitle(ctx)
 }
+
+func (p guardPlayback) GetStatus(ctx context.Context) (Status, error) {
+	if err := p.g.check("core.playback.get_status"); err != nil {
+		return Status{}, err
+	}
+	return p.g.api.Playback().GetStatus(ctx)
+}
+
+func (p guardPlayback) ClearError(ctx context.Context) error {
+	if err := p.g.check("core.playback.clear_error"); err != nil {
+		return err
+	}
+	return p.g.api.Playback().ClearError(ctx)
+}

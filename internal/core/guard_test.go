@@ -50,6 +50,8 @@ func calls(ctx context.Context) map[string]func(API) error {
 		"core.playback.seek":                 func(a API) error { _, err := a.Playback().Seek(ctx, 0); return err },
 		"core.playback.set_state":            func(a API) error { return a.Playback().SetState(ctx, Stopped) },
 		"core.playback.stop":                 func(a API) error { return a.Playback().Stop(ctx) },
+		"core.playback.get_status":           func(a API) error { _, err := a.Playback().GetStatus(ctx); return err },
+		"core.playback.clear_error":          func(a API) error { return a.Playback().ClearError(ctx) },
 
 		"core.playlists.as_list":         func(a API) error { _, err := a.Playlists().AsList(ctx); return err },
 		"core.playlists.create":          func(a API) error { _, err := a.Playlists().Create(ctx, "p", &s); return err },

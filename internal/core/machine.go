@@ -95,6 +95,7 @@ func (c *Core) changeTo(tl *models.TlTrack, state State, start int) bool {
 		}
 	}
 	c.log.Warn("track not playable, skipped", "tlid", tl.TLID, "uri", trackURI(tl), "err", err)
+	c.recordError(trackURI(tl), err)
 	return false
 }
 
@@ -207,6 +208,7 @@ func (c *Core) queueNext(tlid int) {
 			return
 		}
 		c.log.Warn("next track not playable, skipped", "tlid", cand.TLID, "uri", trackURI(&cand), "err", err)
+		c.recordError(trackURI(&cand), err)
 		c.markUnplayable(cand)
 		attempts--
 		if attempts <= 0 {
@@ -259,12 +261,14 @@ func (c *Core) handlePlayerError(ev audio.Event) {
 	c.log.Warn("player error, track skipped", "uri", ev.URI, "err", ev.Err)
 	switch {
 	case c.pending != nil && ev.URI == trackURI(c.pending):
+		c.recordError(ev.URI, ev.Err)
 		bad := *c.pending
 		c.pending = nil
 		c.badNext = append(c.badNext, bad.TLID)
 		c.markUnplayable(bad)
 		c.queueNext(bad.TLID)
 	case c.current != nil && ev.URI == trackURI(c.current) && c.state != Stopped:
+		c.recordError(ev.URI, ev.Err)
 		c.failures++
 		if c.failures > max(2*len(c.tl.entries), 1) {
 			c.log.Warn("no playable track in the tracklist")

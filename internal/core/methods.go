@@ -120,6 +120,8 @@ func Methods() []Method {
 		m("core.tracklist.set_single", pc, "Set single mode: stop, or repeat with repeat mode, after the current track.", req("value")),
 		m("core.tracklist.shuffle", tw, "Shuffle the whole tracklist, or the positions [start, end).", opt("start", nil), opt("end", nil)),
 		m("core.tracklist.slice", pr, "Return the entries at positions [start, end).", req("start"), req("end")),
+		ton(m("core.playback.get_status", pr, "Return the state, current and next track, modes, volume and last playback error at one instant.")),
+		ton(m("core.playback.clear_error", pc, "Forget the last playback error.")),
 		ton(m("core.tracklist.get_changes", pr, "Get the entries whose position changed after the given tracklist version.", req("version"))),
 	}
 }

@@ -62,7 +62,9 @@ func (p playbackController) Play(ctx context.Context, tlTrack *models.TlTrack, t
 }
 
 // play starts target, else resumes when paused, else plays the current or
-// first track.
+// first track. Starting a track clears the last playback error, as MPD's
+// protocol documentation for clearerror (0.23) states for any command
+// that starts playback; next and previous do the same.
 func (c *Core) play(target *models.TlTrack) {
 	if target == nil && c.state == Paused {
 		c.resume()
@@ -79,6 +81,7 @@ func (c *Core) play(target *models.TlTrack) {
 		return
 	}
 	c.failures = 0
+	c.lastError = nil
 	c.playFrom(target, Playing, c.tl.next)
 }
 
@@ -167,6 +170,7 @@ func (c *Core) next() {
 		return
 	}
 	c.failures = 0
+	c.lastError = nil
 	cand, ok := c.tl.next(c.current.TLID)
 	c.playFrom(ptrIf(cand, ok), c.state, c.tl.next)
 }
@@ -183,6 +187,7 @@ func (p playbackController) Previous(ctx context.Context) error {
 		return nil
 	}
 	c.failures = 0
+	c.lastError = nil
 	cand, ok := c.tl.previous(c.current.TLID)
 	c.playFrom(ptrIf(cand, ok), c.state, c.tl.previous)
 	return nil

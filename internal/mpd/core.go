@@ -28,6 +28,10 @@ type Core interface {
 	TimePosition(ctx context.Context) (int, error)
 	CurrentTlTrack(ctx context.Context) (*models.TlTrack, error)
 	StreamTitle(ctx context.Context) (string, error)
+	// Status returns what the status command shows, read at one instant.
+	Status(ctx context.Context) (Status, error)
+	// ClearError forgets the last playback error.
+	ClearError(ctx context.Context) error
 
 	// Tracklist.
 	TlTracks(ctx context.Context) ([]models.TlTrack, error)
@@ -82,6 +86,32 @@ type Core interface {
 	// Subscribe delivers core events until ctx ends, when the channel is
 	// closed. A subscriber too slow to read is dropped by closing it early.
 	Subscribe(ctx context.Context) (<-chan Event, error)
+}
+
+// Status is the player state that the status command shows.
+type Status struct {
+	// State is "playing", "paused" or "stopped".
+	State string
+	// Volume is 0 to 100, -1 when no mixer is present.
+	Volume  int
+	Options Options
+	// TracklistVersion is the core's tracklist version, which the
+	// connection turns into MPD's playlist version.
+	TracklistVersion int
+	TracklistLength  int
+	// Current is the current track, with TLID 0 when none is current,
+	// and CurrentPos its position, -1 when it is not in the tracklist.
+	Current    models.TlTrack
+	CurrentPos int
+	// NextTLID is the tlid that plays next, 0 for none, and NextPos its
+	// position, -1 for none.
+	NextTLID int
+	NextPos  int
+	// Elapsed is the position in the current track in milliseconds.
+	Elapsed int
+	// Error describes the last track skipped as unplayable, "" when
+	// there is none.
+	Error string
 }
 
 // Options are the tracklist modes.

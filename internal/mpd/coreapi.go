@@ -164,6 +164,38 @@ func (g *guardedCore) CurrentTlTrack(ctx context.Context) (*models.TlTrack, erro
 	return t, mapCoreErr(err)
 }
 
+// Status reads the core's status snapshot: one scope check and one lock
+// for the whole status command.
+func (g *guardedCore) Status(ctx context.Context) (Status, error) {
+	cs, err := g.api.Playback().GetStatus(ctx)
+	if err != nil {
+		return Status{}, mapCoreErr(err)
+	}
+	s := Status{
+		State:            string(cs.State),
+		Volume:           -1,
+		Options:          Options{Consume: cs.Consume, Random: cs.Random, Repeat: cs.Repeat, Single: cs.Single},
+		TracklistVersion: cs.TracklistVersion,
+		TracklistLength:  cs.TracklistLength,
+		Current:          cs.Current,
+		CurrentPos:       cs.CurrentIndex,
+		NextTLID:         cs.NextTLID,
+		NextPos:          cs.NextIndex,
+		Elapsed:          cs.TimePosition,
+	}
+	if cs.Volume != nil {
+		s.Volume = *cs.Volume
+	}
+	if e := cs.Error; e != nil {
+		s.Error = "Failed to play " + uriToPath(e.URI) + ": " + e.Message
+	}
+	return s, nil
+}
+
+func (g *guardedCore) ClearError(ctx context.Context) error {
+	return mapCoreErr(g.api.Playback().ClearError(ctx))
+}
+
 func (g *guardedCore) StreamTitle(ctx context.Context) (string, error) {
 	t, err := g.api.Playback().GetStreamTitle(ctx)
 	if err != nil || t == nil {

@@ -35,7 +35,11 @@ func (fuzzCore) Volume(context.Context) (int, error)                  { return -
 func (fuzzCore) Options(context.Context) (Options, error)             { return Options{}, nil }
 func (fuzzCore) TracklistVersion(context.Context) (int, error)        { return 0, nil }
 func (fuzzCore) NextTlid(context.Context) (int, error)                { return 0, nil }
-func (fuzzCore) Outputs(context.Context) ([]Output, error)            { return nil, nil }
+func (fuzzCore) ClearError(context.Context) error                     { return nil }
+func (fuzzCore) Status(context.Context) (Status, error) {
+	return Status{State: "stopped", Volume: -1, CurrentPos: -1, NextPos: -1}, nil
+}
+func (fuzzCore) Outputs(context.Context) ([]Output, error) { return nil, nil }
 func (fuzzCore) Subscribe(ctx context.Context) (<-chan Event, error) {
 	ch := make(chan Event)
 	go func() { <-ctx.Done(); close(ch) }()

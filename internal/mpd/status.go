@@ -9,93 +9,55 @@ import (
 )
 
 func cmdStatus(ctx context.Context, c *conn, _ []string) error {
-	core := c.core
-	vol, err := core.Volume(ctx)
+	st, err := c.core.Status(ctx)
 	if err != nil {
 		return err
 	}
-	opts, err := core.Options(ctx)
-	if err != nil {
-		return err
+	if st.Volume >= 0 {
+		c.w.PairInt("volume", int64(st.Volume))
 	}
-	version, err := core.TracklistVersion(ctx)
-	if err != nil {
-		return err
-	}
-	length, err := core.TracklistLength(ctx)
-	if err != nil {
-		return err
-	}
-	state, err := core.PlaybackState(ctx)
-	if err != nil {
-		return err
-	}
-	current, err := core.CurrentTlTrack(ctx)
-	if err != nil {
-		return err
-	}
-
-	if vol >= 0 {
-		c.w.PairInt("volume", int64(vol))
-	}
-	c.w.Pair("repeat", boolString(opts.Repeat))
-	c.w.Pair("random", boolString(opts.Random))
-	c.w.Pair("single", c.s.singleString(opts.Single))
-	c.w.Pair("consume", boolString(opts.Consume))
+	c.w.Pair("repeat", boolString(st.Options.Repeat))
+	c.w.Pair("random", boolString(st.Options.Random))
+	c.w.Pair("single", c.s.singleString(st.Options.Single))
+	c.w.Pair("consume", boolString(st.Options.Consume))
 	c.w.Pair("partition", "default")
-	c.w.PairInt("playlist", int64(c.s.plVersion(version)))
-	c.w.PairInt("playlistlength", int64(length))
+	c.w.PairInt("playlist", int64(c.s.plVersion(st.TracklistVersion)))
+	c.w.PairInt("playlistlength", int64(st.TracklistLength))
 	c.w.Pair("mixrampdb", "0")
-	c.w.Pair("state", mpdState(state))
+	c.w.Pair("state", mpdState(st.State))
 
-	if current != nil {
-		pos, err := core.Index(ctx, current.TLID)
-		if err != nil {
-			return err
+	if st.Current.TLID != 0 {
+		if st.CurrentPos >= 0 {
+			c.w.PairInt("song", int64(st.CurrentPos))
+			c.w.PairInt("songid", int64(st.Current.TLID))
 		}
-		if pos >= 0 {
-			c.w.PairInt("song", int64(pos))
-			c.w.PairInt("songid", int64(current.TLID))
-		}
-		if state != "stopped" {
-			if err := c.writePlayingStatus(ctx, current); err != nil {
-				return err
-			}
+		if st.State != "stopped" {
+			c.writePlayingStatus(ctx, &st)
 		}
 	}
 	if id := c.s.updates.running(); id > 0 {
 		c.w.PairInt("updating_db", int64(id))
 	}
-	if msg := c.s.updates.lastError(); msg != "" {
+	// MPD 0.23 shows one error line. A playback error is the newer kind
+	// of report, so it goes before an update error.
+	if st.Error != "" {
+		c.w.Pair("error", st.Error)
+	} else if msg := c.s.updates.lastError(); msg != "" {
 		c.w.Pair("error", msg)
 	}
-
-	next, err := core.NextTlid(ctx)
-	if err != nil {
-		return err
-	}
-	if next > 0 {
-		pos, err := core.Index(ctx, next)
-		if err != nil {
-			return err
-		}
-		if pos >= 0 {
-			c.w.PairInt("nextsong", int64(pos))
-			c.w.PairInt("nextsongid", int64(next))
-		}
+	if st.NextTLID > 0 && st.NextPos >= 0 {
+		c.w.PairInt("nextsong", int64(st.NextPos))
+		c.w.PairInt("nextsongid", int64(st.NextTLID))
 	}
 	return nil
 }
 
-func (c *conn) writePlayingStatus(ctx context.Context, current *models.TlTrack) error {
-	ms, err := c.core.TimePosition(ctx)
-	if err != nil {
-		return err
-	}
+func (c *conn) writePlayingStatus(ctx context.Context, st *Status) {
+	ms := st.Elapsed
 	length := 0
 	bitrate := 0
-	if current.Track != nil {
-		length, bitrate = current.Track.Length, current.Track.Bitrate
+	if st.Current.Track != nil {
+		length, bitrate = st.Current.Track.Length, st.Current.Track.Bitrate
 	}
 	c.w.Pair("time", itoa(int(math.Round(float64(ms)/1000)))+":"+itoa(int(math.Round(float64(length)/1000))))
 	c.w.PairFloat("elapsed", float64(ms)/1000, 3)
@@ -108,7 +70,6 @@ func (c *conn) writePlayingStatus(ctx context.Context, current *models.TlTrack) 
 			c.w.Pair("audio", format)
 		}
 	}
-	return nil
 }
 
 // AudioFormatReporter is implemented by a Core that reports the format of
@@ -178,9 +139,12 @@ func cmdStats(ctx context.Context, c *conn, _ []string) error {
 	return nil
 }
 
-// cmdClearError clears the error of the last failed update, the only
-// error the frontend reports in status.
-func cmdClearError(_ context.Context, c *conn, _ []string) error {
+// cmdClearError clears the last playback error and the error of the last
+// failed update, the errors that status shows.
+func cmdClearError(ctx context.Context, c *conn, _ []string) error {
+	if err := c.core.ClearError(ctx); err != nil {
+		return err
+	}
 	c.s.updates.clearError()
 	return nil
 }

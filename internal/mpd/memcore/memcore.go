@@ -388,21 +388,48 @@ func (c *Core) Shuffle(_ context.Context, start, end int) error {
 func (c *Core) NextTlid(context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nextLocked(), nil
+}
+
+func (c *Core) nextLocked() int {
 	i := c.indexLocked(c.current)
 	if i < 0 {
-		return 0, nil
+		return 0
 	}
 	if c.opts.Single && c.opts.Repeat {
-		return c.current, nil
+		return c.current
 	}
 	if i+1 < len(c.tracklist) {
-		return c.tracklist[i+1].TLID, nil
+		return c.tracklist[i+1].TLID
 	}
 	if c.opts.Repeat && len(c.tracklist) > 0 {
-		return c.tracklist[0].TLID, nil
+		return c.tracklist[0].TLID
 	}
-	return 0, nil
+	return 0
 }
+
+// Status implements mpd.Core. The in-memory core plays no audio, so it
+// never has a playback error.
+func (c *Core) Status(context.Context) (mpd.Status, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := mpd.Status{
+		State: c.state, Volume: c.volume, Options: c.opts,
+		TracklistVersion: c.version, TracklistLength: len(c.tracklist),
+		CurrentPos: c.indexLocked(c.current), NextPos: -1,
+		Elapsed: int(c.positionLocked().Milliseconds()),
+	}
+	if s.CurrentPos >= 0 {
+		s.Current = c.tracklist[s.CurrentPos]
+	}
+	if s.NextTLID = c.nextLocked(); s.NextTLID != 0 {
+		s.NextPos = c.indexLocked(s.NextTLID)
+	}
+	return s, nil
+}
+
+// ClearError implements mpd.Core.
+func (c *Core) ClearError(context.Context) error { return nil }
 
 // Options implements mpd.Core.
 func (c *Core) Options(context.Context) (mpd.Options, error) {
