@@ -24,8 +24,10 @@ type Status struct {
 	NextIndex int `json:"next_index"`
 	// TimePosition is the position in the current track in milliseconds.
 	TimePosition int `json:"time_position"`
-	// Volume is 0 to 100, nil when there is no mixer.
-	Volume           *int `json:"volume"`
+	// Volume is 0 to 100, -1 when there is no mixer. It is not a
+	// pointer, as Mopidy's get_volume result is, so that reading the
+	// status does not allocate.
+	Volume           int  `json:"volume"`
 	Consume          bool `json:"consume"`
 	Random           bool `json:"random"`
 	Repeat           bool `json:"repeat"`
@@ -53,6 +55,7 @@ func (p playbackController) GetStatus(ctx context.Context) (Status, error) {
 	defer c.mu.Unlock()
 	s := Status{
 		State:            c.state,
+		Volume:           -1,
 		CurrentIndex:     -1,
 		NextIndex:        -1,
 		TimePosition:     c.positionMS(),
@@ -64,8 +67,7 @@ func (p playbackController) GetStatus(ctx context.Context) (Status, error) {
 		TracklistVersion: c.tl.version,
 	}
 	if !c.opts.NoMixer {
-		volume := c.volume
-		s.Volume = &volume
+		s.Volume = c.volume
 	}
 	cur := c.currentTLID()
 	if c.current != nil {

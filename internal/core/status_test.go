@@ -32,8 +32,8 @@ func TestGetStatusSnapshot(t *testing.T) {
 	if s.TimePosition != 1500 {
 		t.Errorf("time position = %d ms, want 1500", s.TimePosition)
 	}
-	if s.Volume == nil || *s.Volume != 40 {
-		t.Errorf("volume = %v, want 40", s.Volume)
+	if s.Volume != 40 {
+		t.Errorf("volume = %d, want 40", s.Volume)
 	}
 	if !s.Repeat || s.Random || s.Single || s.Consume {
 		t.Errorf("modes = repeat %v random %v single %v consume %v, want only repeat", s.Repeat, s.Random, s.Single, s.Consume)
@@ -62,8 +62,8 @@ func TestGetStatusEmpty(t *testing.T) {
 	if s.NextTLID != 0 || s.NextIndex != -1 {
 		t.Errorf("next = tlid %d at %d, want none", s.NextTLID, s.NextIndex)
 	}
-	if s.Volume != nil {
-		t.Errorf("volume = %d without a mixer, want nil", *s.Volume)
+	if s.Volume != -1 {
+		t.Errorf("volume = %d without a mixer, want -1", s.Volume)
 	}
 }
 

@@ -173,7 +173,7 @@ func (g *guardedCore) Status(ctx context.Context) (Status, error) {
 	}
 	s := Status{
 		State:            string(cs.State),
-		Volume:           -1,
+		Volume:           cs.Volume,
 		Options:          Options{Consume: cs.Consume, Random: cs.Random, Repeat: cs.Repeat, Single: cs.Single},
 		TracklistVersion: cs.TracklistVersion,
 		TracklistLength:  cs.TracklistLength,
@@ -182,9 +182,6 @@ func (g *guardedCore) Status(ctx context.Context) (Status, error) {
 		NextTLID:         cs.NextTLID,
 		NextPos:          cs.NextIndex,
 		Elapsed:          cs.TimePosition,
-	}
-	if cs.Volume != nil {
-		s.Volume = *cs.Volume
 	}
 	if e := cs.Error; e != nil {
 		s.Error = "Failed to play " + uriToPath(e.URI) + ": " + e.Message

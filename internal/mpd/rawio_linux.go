@@ -30,31 +30,39 @@ func socketIO(nc net.Conn) (io.Reader, io.Writer) {
 	if err != nil {
 		return nc, nc
 	}
-	s := rawSocket{rc}
+	s := &rawSocket{rc: rc}
+	s.readFD, s.writeFD = s.readOnce, s.writeAll
 	return s, s
 }
 
+// rawSocket keeps the arguments and results of the current Read and
+// Write in its fields, and the callbacks that RawConn runs as method
+// values made once, so neither call allocates a closure. One Read and one
+// Write may run at the same time, because they use separate fields.
 type rawSocket struct {
 	rc syscall.RawConn
+
+	readFD    func(fd uintptr) bool
+	readBuf   []byte
+	readN     uintptr
+	readErrno syscall.Errno
+
+	writeFD    func(fd uintptr) bool
+	writeBuf   []byte
+	written    int
+	writeErrno syscall.Errno
 }
 
 // Read reads at most len(p) bytes, waiting in the poller until some
 // arrive. It returns io.EOF when the peer closed its side.
-func (s rawSocket) Read(p []byte) (int, error) {
+func (s *rawSocket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	var n uintptr
-	var errno syscall.Errno
-	err := s.rc.Read(func(fd uintptr) bool {
-		for {
-			n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			if errno != syscall.EINTR {
-				// Returning false makes the poller wait until fd is readable.
-				return errno != syscall.EAGAIN
-			}
-		}
-	})
+	s.readBuf, s.readN, s.readErrno = p, 0, 0
+	err := s.rc.Read(s.readFD)
+	n, errno := s.readN, s.readErrno
+	s.readBuf = nil
 	switch {
 	case err != nil:
 		return 0, err
@@ -66,28 +74,24 @@ func (s rawSocket) Read(p []byte) (int, error) {
 	return int(n), nil
 }
 
+func (s *rawSocket) readOnce(fd uintptr) bool {
+	p := s.readBuf
+	for {
+		s.readN, _, s.readErrno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if s.readErrno != syscall.EINTR {
+			// Returning false makes the poller wait until fd is readable.
+			return s.readErrno != syscall.EAGAIN
+		}
+	}
+}
+
 // Write writes all of p, waiting in the poller while the socket buffer is
 // full, and returns the bytes written before an error.
-func (s rawSocket) Write(p []byte) (int, error) {
-	written := 0
-	var errno syscall.Errno
-	err := s.rc.Write(func(fd uintptr) bool {
-		for written < len(p) {
-			var n uintptr
-			n, _, errno = syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[written])), uintptr(len(p)-written))
-			switch errno {
-			case 0:
-				written += int(n)
-			case syscall.EINTR:
-			case syscall.EAGAIN:
-				errno = 0
-				return false
-			default:
-				return true
-			}
-		}
-		return true
-	})
+func (s *rawSocket) Write(p []byte) (int, error) {
+	s.writeBuf, s.written, s.writeErrno = p, 0, 0
+	err := s.rc.Write(s.writeFD)
+	written, errno := s.written, s.writeErrno
+	s.writeBuf = nil
 	if err != nil {
 		return written, err
 	}
@@ -95,4 +99,22 @@ func (s rawSocket) Write(p []byte) (int, error) {
 		return written, errno
 	}
 	return written, nil
+}
+
+func (s *rawSocket) writeAll(fd uintptr) bool {
+	p := s.writeBuf
+	for s.written < len(p) {
+		n, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[s.written])), uintptr(len(p)-s.written))
+		switch errno {
+		case 0:
+			s.written += int(n)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			s.writeErrno = errno
+			return true
+		}
+	}
+	return true
 }

@@ -31,7 +31,7 @@ func socketPair(t *testing.T) (server net.Conn, r io.Reader, w io.Writer, peer n
 	}
 	t.Cleanup(func() { server.Close() })
 	r, w = socketIO(server)
-	if _, ok := r.(rawSocket); !ok {
+	if _, ok := r.(*rawSocket); !ok {
 		t.Fatalf("socketIO returned a %T reader for a TCP connection, want rawSocket", r)
 	}
 	return server, r, w, peer
@@ -107,5 +107,28 @@ func TestSocketIOFallsBack(t *testing.T) {
 	r, w := socketIO(a)
 	if r != a || w != a {
 		t.Errorf("socketIO of a net.Pipe end returned %T and %T, want the connection itself", r, w)
+	}
+}
+
+func TestRawSocketDoesNotAllocate(t *testing.T) {
+	_, r, w, peer := socketPair(t)
+	line := []byte("status\n")
+	buf := make([]byte, 64)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := w.Write(line); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(peer, buf[:len(line)]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := peer.Write(line); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(r, buf[:len(line)]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a Write and a Read allocate %.1f times, want 0", allocs)
 	}
 }
