@@ -45,6 +45,9 @@ type conn struct {
 	sockWriter   io.Writer
 	readArmedAt  time.Time
 	writeArmedAt time.Time
+	// loginDeadline is when the connection is closed unless a right
+	// password arrives first. It is zero when no such deadline applies.
+	loginDeadline time.Time
 	// inflight delivers the line that a background read started by idle
 	// returns; nil when no such read runs.
 	inflight chan readResult
@@ -84,6 +87,12 @@ func newConn(s *Server, nc net.Conn, id string, local bool) *conn {
 	c.perm = s.cfg.defaultPermissions()
 	if local {
 		c.perm = s.cfg.localPermissions()
+	}
+	// A client that can read nothing may still send ping or commands
+	// forever, so without this deadline it could hold a connection slot
+	// that the idle timeout never frees.
+	if len(s.cfg.Passwords) > 0 && !c.perm.Has(PermRead) && s.cfg.LoginTimeout > 0 {
+		c.loginDeadline = time.Now().Add(s.cfg.LoginTimeout)
 	}
 	return c
 }
@@ -136,6 +145,9 @@ func (c *conn) logReadError(err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, context.Canceled):
+	case errors.As(err, &ne) && ne.Timeout() && c.loginExpired():
+		n := c.s.counters.loginTimeouts.Add(1)
+		c.log.Info("MPD client closed: no password within the login timeout", "timeout", c.s.cfg.LoginTimeout, "closed_total", n)
 	case errors.As(err, &ne) && ne.Timeout():
 		c.log.Info("MPD client timed out", "timeout", c.s.cfg.IdleTimeout)
 	case errors.Is(err, bufio.ErrBufferFull):
@@ -146,8 +158,8 @@ func (c *conn) logReadError(err error) {
 }
 
 // readLine returns the next line without its line end, waiting at most
-// IdleTimeout. A read that idle started in the background is finished
-// first.
+// IdleTimeout and never past the login deadline. A read that idle started
+// in the background is finished first.
 func (c *conn) readLine(ctx context.Context) (string, error) {
 	if c.inflight != nil {
 		select {
@@ -162,10 +174,11 @@ func (c *conn) readLine(ctx context.Context) (string, error) {
 	return c.readRaw()
 }
 
-// armReadDeadline moves the read deadline to IdleTimeout from now. It
-// skips the update while the last one is younger than a tenth of the
-// timeout, capped at a second. A client may therefore be dropped that much
-// early, but a busy connection does not reset a timer on every line.
+// armReadDeadline moves the read deadline to IdleTimeout from now, or to
+// the login deadline when that comes first. It skips the update while the
+// last one is younger than a tenth of the idle timeout, capped at a second.
+// A client may therefore be dropped that much early, but a busy connection
+// does not reset a timer on every line.
 func (c *conn) armReadDeadline() {
 	now := time.Now()
 	slack := min(c.s.cfg.IdleTimeout/10, time.Second)
@@ -173,7 +186,24 @@ func (c *conn) armReadDeadline() {
 		return
 	}
 	c.readArmedAt = now
-	c.nc.SetReadDeadline(now.Add(c.s.cfg.IdleTimeout))
+	deadline := now.Add(c.s.cfg.IdleTimeout)
+	if !c.loginDeadline.IsZero() && c.loginDeadline.Before(deadline) {
+		deadline = c.loginDeadline
+	}
+	c.nc.SetReadDeadline(deadline)
+}
+
+// loginExpired reports whether the connection had a login deadline that
+// has passed.
+func (c *conn) loginExpired() bool {
+	return !c.loginDeadline.IsZero() && !time.Now().Before(c.loginDeadline)
+}
+
+// clearLoginDeadline lifts the login deadline after a right password, and
+// makes the next read arm the idle timeout in its place.
+func (c *conn) clearLoginDeadline() {
+	c.loginDeadline = time.Time{}
+	c.readArmedAt = time.Time{}
 }
 
 func (c *conn) readRaw() (string, error) {

@@ -33,6 +33,7 @@ func cmdPassword(ctx context.Context, c *conn, args []string) error {
 		return protocol.Errorf(protocol.AckPassword, "incorrect password")
 	}
 	c.log.Info("MPD client authenticated", "permissions", perm.String())
+	c.clearLoginDeadline()
 	c.setPermissions(ctx, perm)
 	return nil
 }

@@ -17,8 +17,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tonearm/tonearm/internal/safepath"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/tonearm/tonearm/internal/connlimit"
+	"github.com/tonearm/tonearm/internal/safepath"
 )
 
 // Version is the protocol version sent in the greeting: that of the MPD
@@ -36,6 +39,15 @@ const (
 	DefaultBinaryLimit        = 8192
 	DefaultMaxSubscriptions   = 16
 	DefaultMaxMessages        = 64
+)
+
+// Defaults of the limits that MPD 0.23 does not have.
+const (
+	// DefaultMaxConnectionsPerAddress leaves room for several local
+	// clients, which all share the loopback address, and each of which
+	// may hold an idle and a command connection.
+	DefaultMaxConnectionsPerAddress = 32
+	DefaultLoginTimeout             = 15 * time.Second
 )
 
 // Config is the frontend's configuration. The zero value of each limit
@@ -66,9 +78,19 @@ type Config struct {
 	MaxCommandListSize int
 	MaxOutputBuffer    int
 	MaxConnections     int
+	// MaxConnectionsPerAddress bounds the TCP and TLS connections from one
+	// IP address, or one IPv6 /64, so that one host cannot take every slot
+	// of MaxConnections. A negative value means no bound. Unix socket
+	// clients are not counted.
+	MaxConnectionsPerAddress int
 	// IdleTimeout closes a client that sends nothing for this long, except
 	// while it waits in idle.
 	IdleTimeout time.Duration
+	// LoginTimeout closes a client this long after it connected while it
+	// has no read permission and has not sent a right password, whatever
+	// it sends meanwhile. It applies only when Passwords are configured.
+	// A negative value means no timeout.
+	LoginTimeout time.Duration
 	// PasswordRate is the number of password attempts allowed per second
 	// per client address, with a burst of PasswordBurst; 1 and 3 when 0.
 	PasswordRate  float64
@@ -118,8 +140,15 @@ type Server struct {
 	conns  sync.WaitGroup
 	nconns atomic.Int64
 	nextID atomic.Int64
-	mu     sync.Mutex
-	live   map[*conn]struct{}
+	// perAddress counts the open TCP and TLS connections per address.
+	perAddress *connlimit.Limiter
+	counters   counters
+	// rejectLog bounds the warnings about rejected connections, which a
+	// flood of connections would otherwise repeat without end.
+	rejectLog *rate.Limiter
+
+	mu   sync.Mutex
+	live map[*conn]struct{}
 
 	queueTags *queueTags
 	cmds      map[string]command
@@ -156,6 +185,9 @@ func New(cfg Config, coreFor func(Principal) Core, log *slog.Logger) (*Server, e
 		queueTags: newQueueTags(),
 		cmds:      commandTable(),
 		watch:     newWatcher(),
+
+		perAddress: connlimit.New(cfg.MaxConnectionsPerAddress),
+		rejectLog:  rate.NewLimiter(rejectLogRate, rejectLogBurst),
 	}
 	if cfg.MusicDir != "" {
 		if s.music, err = safepath.OpenRoot(cfg.MusicDir); err != nil {
@@ -186,8 +218,14 @@ func withDefaults(cfg Config) Config {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
+	if cfg.MaxConnectionsPerAddress == 0 {
+		cfg.MaxConnectionsPerAddress = DefaultMaxConnectionsPerAddress
+	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.LoginTimeout == 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
 	}
 	if cfg.PasswordRate <= 0 {
 		cfg.PasswordRate = 1
@@ -360,18 +398,14 @@ func (s *Server) acceptLoop(ctx context.Context, l Listener) error {
 		}
 		delay = 0
 		id := fmt.Sprintf("mpd-%d", s.nextID.Add(1))
-		if s.nconns.Add(1) > int64(s.cfg.MaxConnections) {
-			s.nconns.Add(-1)
-			s.log.Warn("MPD connection rejected: too many connections", "conn", id, "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnections)
-			nc.SetWriteDeadline(time.Now().Add(time.Second))
-			nc.Write([]byte("ACK [52@0] {} too many connections\n"))
-			nc.Close()
+		release, ok := s.admit(nc, id, l.Local)
+		if !ok {
 			continue
 		}
 		s.conns.Add(1)
 		go func() {
 			defer s.conns.Done()
-			defer s.nconns.Add(-1)
+			defer release()
 			c := newConn(s, nc, id, l.Local)
 			c.serve(ctx)
 		}()
