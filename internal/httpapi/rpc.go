@@ -93,13 +93,11 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		// like a client that sends no Origin; the login still applies.
 		r.Header.Del("Origin")
 	}
-	select {
-	case s.sockets <- struct{}{}:
-		defer func() { <-s.sockets }()
-	default:
-		http.Error(w, "too many WebSocket connections", http.StatusServiceUnavailable)
+	release, ok := s.acquireSocket(w, r, p)
+	if !ok {
 		return
 	}
+	defer release()
 	var patterns []string
 	for _, o := range s.origins {
 		if o != "null" {
@@ -117,6 +115,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(WithPrincipal(r.Context(), p))
 	defer cancel()
 	s.log.Debug("WebSocket opened", "principal", p.String(), "remote", r.RemoteAddr)
+	go s.keepAlive(ctx, conn, p, r.RemoteAddr)
 
 	if s.opts.Subscribe != nil {
 		if sub := s.opts.Subscribe(p); sub != nil {

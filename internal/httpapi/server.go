@@ -73,7 +73,16 @@ type Options struct {
 	MaxBodyBytes    int64
 	MaxMessageBytes int64
 	MaxSockets      int
-	Logger          *slog.Logger
+	// MaxSocketsPerPrincipal bounds the open WebSockets of one account or
+	// API token, or of one address for callers without a login. A negative
+	// value means no bound.
+	MaxSocketsPerPrincipal int
+	// PingInterval is the time between keep-alive pings on a WebSocket,
+	// and PongTimeout the time after a ping until the socket is closed
+	// without a pong.
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	Logger       *slog.Logger
 }
 
 // Route is an extra handler and the scope a caller needs for it.
@@ -90,7 +99,7 @@ type Server struct {
 	hosts   *hostChecker
 	cop     *http.CrossOriginProtection
 	origins []string
-	sockets chan struct{}
+	sockets *socketSlots
 	handler http.Handler
 	// anonymous holds the scopes of a caller without login, built once.
 	anonymous scope.Set
@@ -143,6 +152,15 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxSockets <= 0 {
 		opts.MaxSockets = DefaultMaxSockets
 	}
+	if opts.MaxSocketsPerPrincipal == 0 {
+		opts.MaxSocketsPerPrincipal = DefaultMaxSocketsPerPrincipal
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = DefaultPingInterval
+	}
+	if opts.PongTimeout <= 0 {
+		opts.PongTimeout = DefaultPongTimeout
+	}
 	if opts.DefaultApp == "" {
 		opts.DefaultApp = "tonearm"
 	}
@@ -152,7 +170,7 @@ func New(opts Options) (*Server, error) {
 		hosts:     newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger),
 		cop:       http.NewCrossOriginProtection(),
 		origins:   originPatterns(opts.AllowedOrigins),
-		sockets:   make(chan struct{}, opts.MaxSockets),
+		sockets:   newSocketSlots(opts.MaxSockets, opts.MaxSocketsPerPrincipal),
 		anonymous: anonymousScopes(),
 	}
 	for _, o := range s.origins {
