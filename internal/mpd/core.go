@@ -59,8 +59,11 @@ type Core interface {
 	// Library.
 	Browse(ctx context.Context, uri string) ([]models.Ref, error)
 	Lookup(ctx context.Context, uris []string) (map[string][]models.Track, error)
-	// Search returns the tracks matching query. An empty query returns
-	// every track of the library.
+	// Search with an empty query returns every track of the library, a
+	// slice that callers share and must not modify. Another query
+	// returns the matching tracks that this library lacks, such as those
+	// of extension backends, because the frontend filters the library
+	// itself.
 	Search(ctx context.Context, query models.Query, exact bool) ([]models.Track, error)
 	Distinct(ctx context.Context, field string, query models.Query) ([]string, error)
 	// CoverArt returns the picture of the track at uri and its MIME type.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tonearm/tonearm/internal/core"
@@ -311,8 +312,10 @@ func (g *guardedCore) Lookup(ctx context.Context, uris []string) (map[string][]m
 	return out, nil
 }
 
-// Search flattens the results of every backend. An empty query returns
-// every track, which Mopidy's search does not do, from the cache.
+// Search returns every local library track for an empty query, which
+// Mopidy's search does not do, from the cache. For another query it
+// flattens the results of every backend except the local library, whose
+// matches the frontend finds in the cache.
 func (g *guardedCore) Search(ctx context.Context, q models.Query, exact bool) ([]models.Track, error) {
 	if len(q) == 0 {
 		return g.allTracks(ctx)
@@ -323,7 +326,11 @@ func (g *guardedCore) Search(ctx context.Context, q models.Query, exact bool) ([
 	}
 	var out []models.Track
 	for _, r := range results {
-		out = append(out, r.Tracks...)
+		for _, t := range r.Tracks {
+			if !strings.HasPrefix(t.URI, localTrackPrefix) {
+				out = append(out, t)
+			}
+		}
 	}
 	return out, nil
 }

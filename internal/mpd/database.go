@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
@@ -22,8 +23,9 @@ var queryFields = map[string]string{
 }
 
 // coreQuery returns a core query that finds a superset of the songs f
-// matches, so the core does the heavy narrowing and f.Match the exact
-// test. Only the plain conditions of a top-level AND are used.
+// matches among the tracks of backends other than the local library, so
+// the core does the heavy narrowing and f.Match the exact test. Only the
+// plain conditions of a top-level AND are used.
 func coreQuery(f *protocol.Filter) (models.Query, bool) {
 	conds := []*protocol.Filter{f}
 	if f.Kind == protocol.KindAnd {
@@ -68,33 +70,90 @@ func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Tra
 
 // findTracksWithPaths is findTracks that also returns each track's path,
 // computed once, because decoding a URI is the costly part of sorting.
+// It filters the whole library that the core returns for an empty query,
+// which CoreAdapter keeps in memory, and not the core's search of the
+// local library. That search may stop at a maximum number of results,
+// but MPD 0.23's find returns every match. The tracks of other backends,
+// such as extensions, come from the core's search.
 func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]models.Track, []string, error) {
-	q := models.Query{}
-	exact := false
-	if f != nil {
-		q, exact = coreQuery(f)
-	}
-	all, err := c.core.Search(ctx, q, exact)
+	all, err := c.core.Search(ctx, models.Query{}, false)
 	if err != nil {
 		return nil, nil, err
 	}
+	tracks, paths := c.sortedLibrary(all)
 	if f == nil {
-		if tracks, paths, ok := c.s.sorted.lookup(all); ok {
-			return tracks, paths, nil
+		return tracks, paths, nil
+	}
+	out, outPaths := c.filterLibrary(tracks, paths, f)
+	q, exact := coreQuery(f)
+	if len(q) == 0 {
+		return out, outPaths, nil
+	}
+	others, err := c.core.Search(ctx, q, exact)
+	if err != nil || len(others) == 0 {
+		return out, outPaths, err
+	}
+	for i := range others {
+		p := c.s.paths.get(others[i].URI)
+		if f.Match(filterSongAt(&others[i], p)) {
+			out = append(out, others[i])
+			outPaths = append(outPaths, p)
 		}
 	}
+	sort.Stable(byPath{out, outPaths})
+	return out, outPaths, nil
+}
+
+// filterLibrary returns the tracks of the sorted library that f matches,
+// and their paths.
+func (c *conn) filterLibrary(tracks []models.Track, paths []string, f *protocol.Filter) ([]models.Track, []string) {
+	needles := filterNeedles(f)
+	var haystacks []string
+	if len(needles) > 0 {
+		haystacks = c.s.sorted.tagText(tracks)
+	}
+	var out []models.Track
+	var outPaths []string
+	for i := range tracks {
+		if haystacks != nil && !containsAll(haystacks[i], needles) {
+			continue
+		}
+		if f.Match(filterSongAt(&tracks[i], paths[i])) {
+			out = append(out, tracks[i])
+			outPaths = append(outPaths, paths[i])
+		}
+	}
+	return out, outPaths
+}
+
+// byPath sorts tracks and their paths by path.
+type byPath struct {
+	tracks []models.Track
+	paths  []string
+}
+
+func (b byPath) Len() int           { return len(b.tracks) }
+func (b byPath) Less(i, j int) bool { return b.paths[i] < b.paths[j] }
+func (b byPath) Swap(i, j int) {
+	b.tracks[i], b.tracks[j] = b.tracks[j], b.tracks[i]
+	b.paths[i], b.paths[j] = b.paths[j], b.paths[i]
+}
+
+// sortedLibrary returns all, the whole library, sorted by path, and each
+// track's path, from the cache while the core returns the same slice.
+func (c *conn) sortedLibrary(all []models.Track) ([]models.Track, []string) {
+	if tracks, paths, ok := c.s.sorted.lookup(all); ok {
+		return tracks, paths
+	}
 	// The core may share the returned slice with other callers, so the
-	// matches go to a new one.
+	// sorted list goes to a new one.
 	type match struct {
 		path  string
 		index int
 	}
-	matches := make([]match, 0, len(all))
+	matches := make([]match, len(all))
 	for i := range all {
-		p := c.s.paths.get(all[i].URI)
-		if f == nil || f.Match(filterSongAt(&all[i], p)) {
-			matches = append(matches, match{p, i})
-		}
+		matches[i] = match{c.s.paths.get(all[i].URI), i}
 	}
 	sorted := sort.SliceIsSorted(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
 	if !sorted {
@@ -105,10 +164,60 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 	for i, m := range matches {
 		out[i], paths[i] = all[m.index], m.path
 	}
-	if f == nil {
-		c.s.sorted.store(all, out, paths)
+	c.s.sorted.store(all, out, paths)
+	return out, paths
+}
+
+// filterNeedles returns the lower-case values that every song f matches
+// must contain among its tag values: those of the positive tag and any
+// conditions of a top-level AND that compare with ==, contains or
+// starts_with. A song whose lower-cased tag text lacks one of them cannot
+// match, so the costly exact test runs only on the others.
+func filterNeedles(f *protocol.Filter) []string {
+	conds := []*protocol.Filter{f}
+	if f.Kind == protocol.KindAnd {
+		conds = f.Children
 	}
-	return out, paths, nil
+	var needles []string
+	for _, c := range conds {
+		if c.Kind != protocol.KindTag && c.Kind != protocol.KindAny {
+			continue
+		}
+		switch c.Op {
+		case protocol.OpEqual, protocol.OpContains, protocol.OpStartsWith:
+			// An invalid UTF-8 value could lower-case differently on its
+			// own than inside a longer text.
+			if c.Value != "" && utf8.ValidString(c.Value) {
+				needles = append(needles, strings.ToLower(c.Value))
+			}
+		}
+	}
+	return needles
+}
+
+func containsAll(haystack string, needles []string) bool {
+	for _, n := range needles {
+		if !strings.Contains(haystack, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// tagText returns the text of each track's tag values, lower-cased and
+// joined by NUL bytes, for filterNeedles. Lower-casing maps each rune on
+// its own, so a value that equals, contains or starts with a filter value
+// in any case has the lower-cased filter value in its text.
+func tagText(t *models.Track, buf []tagValue) (string, []tagValue) {
+	buf = appendSongTags(buf[:0], t)
+	var b strings.Builder
+	for i, tv := range buf {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(tv.value)
+	}
+	return strings.ToLower(b.String()), buf
 }
 
 // sortedCache keeps the whole library sorted by path for as long as the
@@ -127,6 +236,9 @@ type sortedCache struct {
 	// listallinfo wrote since the library last changed, "" for a folder
 	// that could not be read.
 	folderTimes map[string]string
+	// text holds the tagText of each track of tracks, built by the first
+	// filtered search.
+	text []string
 }
 
 func (sc *sortedCache) lookup(all []models.Track) ([]models.Track, []string, bool) {
@@ -148,7 +260,30 @@ func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
-	sc.tree, sc.folderTimes = nil, nil
+	sc.tree, sc.folderTimes, sc.text = nil, nil, nil
+}
+
+// tagText returns the tagText of each track of tracks, from the cache when
+// tracks is the cached sorted library.
+func (sc *sortedCache) tagText(tracks []models.Track) []string {
+	sc.mu.Lock()
+	cached := sc.isSorted(tracks)
+	text := sc.text
+	sc.mu.Unlock()
+	if cached && text != nil {
+		return text
+	}
+	text = make([]string, len(tracks))
+	var buf []tagValue
+	for i := range tracks {
+		text[i], buf = tagText(&tracks[i], buf)
+	}
+	sc.mu.Lock()
+	if sc.isSorted(tracks) {
+		sc.text = text
+	}
+	sc.mu.Unlock()
+	return text
 }
 
 // libraryTree returns the folder tree of tracks, the sorted library that

@@ -16,8 +16,10 @@ type tagValue struct {
 // songTags returns the MPD tags of a track in the order the frontend writes
 // them, one entry per value of a multi-valued tag. Track and disc numbers
 // are plain integers.
-func songTags(t *models.Track) []tagValue {
-	var tags []tagValue
+func songTags(t *models.Track) []tagValue { return appendSongTags(nil, t) }
+
+// appendSongTags is songTags that appends to tags.
+func appendSongTags(tags []tagValue, t *models.Track) []tagValue {
 	add := func(name, value string) {
 		if value != "" {
 			tags = append(tags, tagValue{name, value})
