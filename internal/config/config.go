@@ -174,6 +174,12 @@ type MPD struct {
 	AllowUnauthenticated bool          `ini:"allow_unauthenticated"`
 	MaxConnections       int           `ini:"max_connections" min:"1" max:"10000"`
 	ConnectionTimeout    time.Duration `ini:"connection_timeout" unit:"s" min:"1" max:"86400"`
+	// MaxConnectionsPerAddress bounds the TCP connections from one IP
+	// address or IPv6 /64; 0 means no bound.
+	MaxConnectionsPerAddress int `ini:"max_connections_per_address" min:"0" max:"10000"`
+	// LoginTimeout closes a client that has no read permission and has sent
+	// no right password this long after it connected.
+	LoginTimeout time.Duration `ini:"login_timeout" unit:"s" min:"1" max:"3600"`
 	// MaxLineLength bounds one request line, in bytes.
 	MaxLineLength int `ini:"max_line_length" min:"64" max:"1048576"`
 	// MaxCommandListSize bounds a command list, in bytes.
@@ -213,6 +219,10 @@ type HTTP struct {
 	TLS bool `ini:"tls"`
 	// SessionMaxAge bounds the life of a login session.
 	SessionMaxAge time.Duration `ini:"session_max_age" unit:"s" min:"60" max:"31536000"`
+	// MaxWebSocketsPerPrincipal bounds the open WebSockets of one account
+	// or API token, or of one address for callers without a login; 0 means
+	// no bound.
+	MaxWebSocketsPerPrincipal int `ini:"max_websockets_per_principal" min:"0" max:"10000"`
 }
 
 // Stream is the [stream] section: internet radio.

@@ -74,6 +74,15 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if cfg.MPD.MaxConnections != 20 || cfg.MPD.ConnectionTimeout != 60*time.Second {
 		t.Errorf("mpd limits = %d, %v", cfg.MPD.MaxConnections, cfg.MPD.ConnectionTimeout)
 	}
+	if cfg.MPD.MaxConnectionsPerAddress != 10 {
+		t.Errorf("max_connections_per_address = %d, want 10", cfg.MPD.MaxConnectionsPerAddress)
+	}
+	if cfg.MPD.LoginTimeout != 15*time.Second {
+		t.Errorf("login_timeout = %v, want 15s", cfg.MPD.LoginTimeout)
+	}
+	if cfg.HTTP.MaxWebSocketsPerPrincipal != 32 {
+		t.Errorf("max_websockets_per_principal = %d, want 32", cfg.HTTP.MaxWebSocketsPerPrincipal)
+	}
 	if cfg.MPD.MaxCommandListSize != 2<<20 || cfg.MPD.MaxOutputBufferSize != 8<<20 {
 		t.Errorf("mpd buffers = %d, %d", cfg.MPD.MaxCommandListSize, cfg.MPD.MaxOutputBufferSize)
 	}
@@ -168,6 +177,7 @@ func TestValueTypes(t *testing.T) {
 		{"optional int empty", "audio/mixer_volume=", func(c *Config) bool { return c.Audio.MixerVolume == nil }},
 		{"milliseconds", "stream/timeout=2500", func(c *Config) bool { return c.Stream.Timeout == 2500*time.Millisecond }},
 		{"seconds", "mpd/connection_timeout=5", func(c *Config) bool { return c.MPD.ConnectionTimeout == 5*time.Second }},
+		{"limit off", "mpd/max_connections_per_address=0", func(c *Config) bool { return c.MPD.MaxConnectionsPerAddress == 0 }},
 		{"list commas", "http/allowed_hosts=a.example, B.example ,", func(c *Config) bool {
 			return slices.Equal(c.HTTP.AllowedHosts, []string{"a.example", "b.example"})
 		}},

@@ -82,6 +82,8 @@ local_permissions = read, add, player, control, admin
 allow_unauthenticated = false
 max_connections = 20
 connection_timeout = 60
+max_connections_per_address = 10
+login_timeout = 15
 max_line_length = 65536
 max_command_list_size = 2097152
 max_output_buffer_size = 8388608
@@ -105,6 +107,7 @@ tls_key =
 acme_domain =
 tls = false
 session_max_age = 2592000
+max_websockets_per_principal = 32
 
 [stream]
 enabled = true

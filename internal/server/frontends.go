@@ -91,9 +91,16 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 		MaxOutputBuffer:      cfg.MPD.MaxOutputBufferSize,
 		MaxConnections:       cfg.MPD.MaxConnections,
 		IdleTimeout:          cfg.MPD.ConnectionTimeout,
+		LoginTimeout:         cfg.MPD.LoginTimeout,
 		CommandBlacklist:     cfg.MPD.CommandBlacklist,
 		DataDir:              filepath.Join(cfg.Core.DataDir, "mpd"),
 		MusicDir:             cfg.Local.MediaDir,
+	}
+	// In the config 0 turns the per-address limit off, where mpd.Config
+	// takes 0 as its default.
+	mc.MaxConnectionsPerAddress = cfg.MPD.MaxConnectionsPerAddress
+	if mc.MaxConnectionsPerAddress == 0 {
+		mc.MaxConnectionsPerAddress = -1
 	}
 	var al *audit.Log
 	al, err = audit.Open(filepath.Join(cfg.Core.DataDir, "audit.log"), log.With("component", "audit"))
@@ -293,6 +300,12 @@ func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.
 		extra = append(extra, httpapi.Route{Pattern: "GET /local/{name}", Scope: scope.LibraryRead,
 			Handler: imageHandler(parts, hlog)})
 	}
+	// In the config 0 turns the per-principal limit off, where
+	// httpapi.Options takes 0 as its default.
+	socketsPerPrincipal := cfg.HTTP.MaxWebSocketsPerPrincipal
+	if socketsPerPrincipal == 0 {
+		socketsPerPrincipal = -1
+	}
 	api, err := httpapi.New(httpapi.Options{
 		Hostname: cfg.HTTP.Hostname, Loopback: config.IsLoopback(cfg.HTTP.Hostname),
 		AllowUnauthenticated: cfg.HTTP.AllowUnauthenticated, TLS: h.tls != nil,
@@ -309,6 +322,7 @@ func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.
 		Auth: store, Audit: al, WebUI: webui.FS(),
 		AppsDir: filepath.Join(cfg.Core.DataDir, "http-apps"), DefaultApp: cfg.HTTP.DefaultApp,
 		Extra: extra, Status: status(parts), Logger: hlog,
+		MaxSocketsPerPrincipal: socketsPerPrincipal,
 	})
 	if err != nil {
 		return fail(err)

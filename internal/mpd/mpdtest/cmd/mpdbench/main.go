@@ -158,9 +158,10 @@ type tonearm struct {
 
 func (t *tonearm) configPath() string { return filepath.Join(t.dir, "tonearm.conf") }
 
-// writeConfig sets up a server with the null output, no HTTP frontend, MPD
-// on a free loopback port, and listallinfo allowed, which Mopidy-MPD's
-// default command_blacklist refuses.
+// writeConfig sets up a server with the null output, no HTTP frontend and
+// MPD on a free loopback port. MPD gets no per-address connection limit,
+// because every idle client connects from 127.0.0.1, and allows
+// listallinfo, which Mopidy-MPD's default command_blacklist refuses.
 func (t *tonearm) writeConfig(music string) error {
 	conf := fmt.Sprintf(`[core]
 data_dir = %[1]s/data
@@ -180,6 +181,7 @@ media_dirs = %[2]s|Music
 hostname = 127.0.0.1
 port = 0
 max_connections = 1000
+max_connections_per_address = 0
 command_blacklist =
 
 [http]
