@@ -181,27 +181,29 @@ func post(client *http.Client, tg target, body []byte) (rpcResponse, error) {
 	return out, nil
 }
 
-// postRate runs cfg.clients loops of POST requests for method and returns
-// the completed calls per second.
+// postRate runs cfg.clients loops of POST requests for method, each on its
+// own keep-alive connection, and returns the completed calls per second.
 func postRate(tg target, method string, cfg settings) (float64, error) {
-	transport := &http.Transport{MaxIdleConnsPerHost: cfg.clients, MaxConnsPerHost: cfg.clients}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: transport, Timeout: 10 * time.Second}
-	body := request(1, method, map[string]any{})
-	if _, err := post(client, tg, body); err != nil {
+	deadline := time.Now().Add(cfg.duration)
+	connDeadline := deadline.Add(30 * time.Second)
+	warmUp := newPostConn(tg, method, 1, connDeadline)
+	err := warmUp.call()
+	warmUp.close()
+	if err != nil {
 		return 0, err
 	}
 
 	var issued, done atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
-	deadline := time.Now().Add(cfg.duration)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range cfg.clients {
 		wg.Go(func() {
+			conn := newPostConn(tg, method, 1, connDeadline)
+			defer conn.close()
 			for time.Now().Before(deadline) && issued.Add(1) <= int64(cfg.maxCalls) {
-				if _, err := post(client, tg, body); err != nil {
+				if err := conn.call(); err != nil {
 					errOnce.Do(func() { firstErr = err })
 					return
 				}
@@ -229,50 +231,77 @@ func dial(ctx context.Context, tg target) (*websocket.Conn, error) {
 
 // socketRate sends requests for method over one WebSocket, keeping
 // cfg.window of them in flight, and returns the completed calls per second.
+// Each reply must be a success for an id that was sent and not answered
+// yet. Whenever replies free several slots at once, the requests that
+// refill them go out in one write.
 func socketRate(tg target, method string, cfg settings) (float64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration+30*time.Second)
-	defer cancel()
-	conn, err := dial(ctx, tg)
+	deadline := time.Now().Add(cfg.duration)
+	conn, err := dialWebSocket(tg, deadline.Add(30*time.Second))
 	if err != nil {
 		return 0, err
 	}
-	defer conn.CloseNow()
+	defer conn.close()
 
 	slots := make(chan struct{}, cfg.window)
 	readErr := make(chan error, 1)
+	var issued atomic.Int64
 	go func() {
+		answered := make([]bool, cfg.maxCalls+1) // indexed by request id
 		for {
-			_, data, err := conn.Read(ctx)
+			msg, err := conn.readMessage()
 			if err != nil {
 				readErr <- err
 				return
 			}
-			var msg rpcResponse
-			if err := json.Unmarshal(data, &msg); err != nil {
-				readErr <- fmt.Errorf("invalid message %q: %w", data, err)
+			r, err := scanReply(msg)
+			if err != nil {
+				readErr <- fmt.Errorf("invalid message %q: %w", truncate(msg), err)
 				return
 			}
-			if msg.ID == nil {
-				continue // an event
+			if r.isEvent && !r.hasID {
+				continue
 			}
-			if len(msg.Error) > 0 {
-				readErr <- fmt.Errorf("JSON-RPC error: %s", msg.Error)
+			if !r.hasID || r.id < 1 || r.id > issued.Load() || answered[r.id] {
+				readErr <- fmt.Errorf("reply for an id that is not in flight: %s", truncate(msg))
 				return
 			}
+			if err := checkSuccess(msg, r.id); err != nil {
+				readErr <- err
+				return
+			}
+			answered[r.id] = true
 			<-slots
 		}
 	}()
 
-	deadline := time.Now().Add(cfg.duration)
+	codec := newRequestCodec(method)
+	var payload, frames []byte
 	start := time.Now()
 	sent := 0
-	for ; sent < cfg.maxCalls && time.Now().Before(deadline); sent++ {
+	for sent < cfg.maxCalls && time.Now().Before(deadline) {
 		select {
 		case slots <- struct{}{}:
 		case err := <-readErr:
 			return 0, err
 		}
-		if err := conn.Write(ctx, websocket.MessageText, request(int64(sent+1), method, map[string]any{})); err != nil {
+		batch := 1
+	fill:
+		for sent+batch < cfg.maxCalls {
+			select {
+			case slots <- struct{}{}:
+				batch++
+			default:
+				break fill
+			}
+		}
+		frames = frames[:0]
+		for range batch {
+			sent++
+			payload = codec.append(payload[:0], int64(sent))
+			frames = appendFrame(frames, opText, payload)
+		}
+		issued.Store(int64(sent))
+		if err := conn.write(frames); err != nil {
 			return 0, err
 		}
 	}
