@@ -1,6 +1,10 @@
 package protocol
 
 import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -44,7 +48,7 @@ func FuzzTokenize(f *testing.F) {
 }
 
 func FuzzParseArgs(f *testing.F) {
-	for _, s := range []string{"1", "2:5", "3:", "-1", "1e9", "+2.5", "oneshot"} {
+	for _, s := range []string{"1", "2:5", "3:", "-1", "1e9", "+2.5", "oneshot", "NaN", "-Inf", "2147483648", "-2147483648"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -59,21 +63,43 @@ func FuzzParseArgs(f *testing.F) {
 		if n, err := ParseUint(s); err == nil && n < 0 {
 			t.Fatalf("ParseUint(%q) = %d", s, n)
 		}
-		_, _ = ParseInt(s)
-		_, _ = ParseFloat(s)
-		_, _, _ = ParseSeekTime(s)
-		_, _ = ParseBool(s)
+		if n, err := ParseInt(s); err == nil {
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				t.Fatalf("ParseInt(%q) = %d, outside 32 bits", s, n)
+			}
+			if back, err := ParseInt(strconv.Itoa(n)); err != nil || back != n {
+				t.Fatalf("ParseInt(%q) = %d does not parse back: %d, %v", s, n, back, err)
+			}
+		}
+		if x, err := ParseFloat(s); err == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
+			t.Fatalf("ParseFloat(%q) = %v", s, x)
+		}
+		if x, relative, err := ParseSeekTime(s); err == nil {
+			if math.IsNaN(x) || math.IsInf(x, 0) || (!relative && x < 0) {
+				t.Fatalf("ParseSeekTime(%q) = %v, relative %v", s, x, relative)
+			}
+		}
+		if _, err := ParseBool(s); err == nil && s != "0" && s != "1" {
+			t.Fatalf("ParseBool accepted %q", s)
+		}
 		_, _ = ParseTime(s)
 	})
 }
 
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{
-		"(Artist == 'x')", "((a == 'b') AND (!(c != \"d\")))", "(base 'x')",
+		"(Artist == 'x')", "((Artist == 'b') AND (!(Album != \"d\")))", "(base 'x')",
 		"(modified-since '2020-01-01')", "(prio >= 3)", "(Title =~ 'a.*b')",
 		"(AudioFormat =~ '44100:*:2')",
 	} {
 		f.Add(s, true)
+	}
+	// Filters at the depth and size limits, and one node over them.
+	for _, extra := range []int{0, 1} {
+		nots := MaxFilterDepth - 1 + extra
+		f.Add(strings.Repeat("(!", nots)+"(Artist == 'x')"+strings.Repeat(")", nots), false)
+		conditions := slices.Repeat([]string{"(Artist == 'x')"}, MaxFilterTerms-1+extra)
+		f.Add("("+strings.Join(conditions, " AND ")+")", false)
 	}
 	f.Fuzz(func(t *testing.T, expr string, fold bool) {
 		if len(expr) > fuzzMaxInput {
@@ -83,6 +109,41 @@ func FuzzParseFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
+		nodes := checkFilterTree(t, expr, filter, 1)
+		if nodes > MaxFilterTerms {
+			t.Fatalf("ParseFilter(%q) built %d nodes, over the limit of %d", expr, nodes, MaxFilterTerms)
+		}
 		filter.Match(testSong())
 	})
+}
+
+// checkFilterTree checks the shape of the filter node f at depth (1 for the
+// root) and returns the number of nodes below and including f.
+func checkFilterTree(t *testing.T, expr string, f *Filter, depth int) int {
+	t.Helper()
+	if depth > MaxFilterDepth {
+		t.Fatalf("ParseFilter(%q) nests %d deep, over the limit of %d", expr, depth, MaxFilterDepth)
+	}
+	switch f.Kind {
+	case KindAnd:
+		if len(f.Children) == 0 {
+			t.Fatalf("ParseFilter(%q) built an AND without conditions", expr)
+		}
+	case KindNot:
+		if len(f.Children) != 1 {
+			t.Fatalf("ParseFilter(%q) built a NOT of %d conditions", expr, len(f.Children))
+		}
+	default:
+		if len(f.Children) != 0 {
+			t.Fatalf("ParseFilter(%q) built a condition of kind %d with children", expr, f.Kind)
+		}
+		if (f.Op == OpRegexp || f.Op == OpNotRegexp) && f.Kind != KindAudioFormat && f.Regexp == nil {
+			t.Fatalf("ParseFilter(%q) built a regular expression condition without a compiled pattern", expr)
+		}
+	}
+	nodes := 1
+	for _, child := range f.Children {
+		nodes += checkFilterTree(t, expr, child, depth+1)
+	}
+	return nodes
 }
