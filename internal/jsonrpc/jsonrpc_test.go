@@ -1,6 +1,7 @@
 package jsonrpc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,6 +198,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"jsonrpc":"2.0","method":"core.playback.play","params":[null,1],"id":1}`))
 	f.Add([]byte(`[{"jsonrpc":"2.0","method":"core.mixer.set_volume","params":{"volume":3},"id":"x"}]`))
 	f.Add([]byte(`{"jsonrpc":"2.0","method":"core.playback.stop","id":{}}`))
+	f.Add([]byte(`[{"jsonrpc":"2.0","method":"core.playback.play","id":7},{"jsonrpc":"2.0","method":"core.playback.play"}]`))
 	d, err := New([]Method{{
 		Name: "core.playback.play", Params: []Param{{Name: "tl_track", Default: json.RawMessage("null")}},
 		Call: func(context.Context, []json.RawMessage) (any, error) { return nil, nil },
@@ -206,8 +208,49 @@ func FuzzHandle(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		out := d.Handle(context.Background(), body)
-		if out != nil && !json.Valid(out) {
+		if out == nil {
+			return
+		}
+		if !json.Valid(out) {
 			t.Fatalf("invalid JSON reply %q to %q", out, body)
 		}
+		var batch []json.RawMessage
+		if err := json.Unmarshal(out, &batch); err != nil {
+			checkFuzzResponse(t, body, out)
+			return
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(bytes.TrimSpace(body), &items); err != nil {
+			t.Fatalf("batch reply %q to %q, which is not a batch", out, body)
+		}
+		if len(batch) == 0 || len(batch) > len(items) {
+			t.Fatalf("%d responses to a batch of %d requests: %q", len(batch), len(items), body)
+		}
+		for _, resp := range batch {
+			checkFuzzResponse(t, body, resp)
+		}
 	})
+}
+
+// checkFuzzResponse checks that resp is one JSON-RPC 2.0 response object:
+// version "2.0", an id that is null, a string or a number, and exactly one
+// of result and error.
+func checkFuzzResponse(t *testing.T, body, resp []byte) {
+	t.Helper()
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(resp, &members); err != nil {
+		t.Fatalf("response %q to %q is not an object: %v", resp, body, err)
+	}
+	if string(members["jsonrpc"]) != `"2.0"` {
+		t.Fatalf("response %q to %q lacks jsonrpc 2.0", resp, body)
+	}
+	id, ok := members["id"]
+	if !ok || len(id) == 0 || !strings.ContainsRune(`"n-0123456789`, rune(id[0])) {
+		t.Fatalf("response %q to %q has an id that is not null, a string or a number", resp, body)
+	}
+	_, hasResult := members["result"]
+	_, hasError := members["error"]
+	if hasResult == hasError {
+		t.Fatalf("response %q to %q must carry exactly one of result and error", resp, body)
+	}
 }
