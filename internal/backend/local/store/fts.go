@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 )
@@ -44,4 +45,42 @@ func MatchExpr(column, text string) string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// reindexBatch is the number of tracks reindexTracks reads at a time.
+const reindexBatch = 1000
+
+// reindexTracks fills an empty tracks_fts from the tracks table, as Put
+// would have filled it.
+func reindexTracks(b *Batch) error {
+	var last int64
+	for {
+		rows, err := b.tx.QueryContext(b.ctx, "SELECT "+trackColumns+" FROM tracks t WHERE t.id > ? ORDER BY t.id LIMIT ?",
+			last, reindexBatch)
+		if err != nil {
+			return fmt.Errorf("rebuild the search index: %w", err)
+		}
+		var tracks []Track
+		for rows.Next() {
+			t, err := scanTrack(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("rebuild the search index: %w", err)
+			}
+			tracks = append(tracks, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("rebuild the search index: %w", err)
+		}
+		for i := range tracks {
+			if err := b.index(&tracks[i]); err != nil {
+				return err
+			}
+		}
+		if len(tracks) < reindexBatch {
+			return nil
+		}
+		last = tracks[len(tracks)-1].ID
+	}
 }

@@ -103,9 +103,16 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// migration is one schema step. Its statements run first, then after,
+// when set, in the same transaction.
+type migration struct {
+	sql   string
+	after func(*Batch) error
+}
+
 // migrations are applied in order; PRAGMA user_version holds how many ran.
-var migrations = []string{
-	`CREATE TABLE tracks (
+var migrations = []migration{
+	{sql: `CREATE TABLE tracks (
 		id INTEGER PRIMARY KEY,
 		path BLOB NOT NULL UNIQUE,
 		dir BLOB NOT NULL,
@@ -173,7 +180,16 @@ var migrations = []string{
 		title, artist, album, albumartist, composer, performer, genre, comment, path,
 		content='', contentless_delete=1,
 		tokenize='unicode61 remove_diacritics 2', prefix='1 2 3'
-	);`,
+	);`},
+	// Prefix indexes of 1 to 8 characters let FTS5 read a prefix word
+	// ("river"*) lazily in rowid order, so a LIMIT stops it early. Without
+	// one FTS5 first merges every matching doclist into memory.
+	{sql: `DROP TABLE tracks_fts;
+	CREATE VIRTUAL TABLE tracks_fts USING fts5(
+		title, artist, album, albumartist, composer, performer, genre, comment, path,
+		content='', contentless_delete=1,
+		tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6 7 8'
+	);`, after: reindexTracks},
 }
 
 // SchemaVersion is the schema version this package writes.
@@ -192,9 +208,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+		if _, err := tx.ExecContext(ctx, migrations[i].sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate schema to version %d: %w", i+1, err)
+		}
+		if after := migrations[i].after; after != nil {
+			if err := after(&Batch{tx: tx, ctx: ctx, stmts: map[string]*sql.Stmt{}}); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate schema to version %d: %w", i+1, err)
+			}
 		}
 		// PRAGMA takes no parameters; i+1 is an int from this program.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {

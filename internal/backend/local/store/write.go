@@ -204,9 +204,14 @@ func (b *Batch) Put(t *Track) error {
 			return fmt.Errorf("store tags of %q: %w", t.Path, err)
 		}
 	}
+	return b.index(t)
+}
+
+// index inserts the tracks_fts row of t, which must have its ID.
+func (b *Batch) index(t *Track) error {
 	if _, err := b.exec(`INSERT INTO tracks_fts(rowid, title, artist, album, albumartist, composer,
 		performer, genre, comment, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, t.Title, strings.Join(t.Artists, "; "), t.Album, strings.Join(t.AlbumArtists, "; "),
+		t.ID, t.Title, strings.Join(t.Artists, "; "), t.Album, strings.Join(t.AlbumArtists, "; "),
 		strings.Join(t.Composers, "; "), strings.Join(t.Performers, "; "), strings.Join(t.Genres, "; "),
 		t.Comment, strings.ToValidUTF8(t.Path, " ")); err != nil {
 		return fmt.Errorf("index track %q for search: %w", t.Path, err)
