@@ -5,17 +5,43 @@
 # free loopback port with a null output and its own files in the work
 # folder.
 #
-# Usage: scripts/bench-library.sh [work-folder]
+# Usage: scripts/bench-library.sh [--search-only] [work-folder]
+# --search-only runs only the search part, which needs neither MPD nor the
+# encoders.
 # Environment: TRACKS (default 10000), SEARCH_TRACKS (default 100000).
 # Needs: go, mpd, mpc, /usr/bin/time (Debian package time), and the encoders
 # that the generator uses (sox, lame, flac, vorbis-tools, opus-tools, ffmpeg,
 # python3-mutagen).
 set -euo pipefail
 
+search_only=false
+if [ "${1:-}" = "--search-only" ]; then
+	search_only=true
+	shift
+fi
 tracks=${TRACKS:-10000}
 search_tracks=${SEARCH_TRACKS:-100000}
 work=${1:-$(mktemp -d /tmp/bench-library.XXXXXX)}
 repo=$(cd "$(dirname "$0")/.." && pwd)
+
+loadavg() { echo "load average ($1): $(cut -d' ' -f1-3 /proc/loadavg)"; }
+
+search() {
+	echo "== tonearm search over $search_tracks synthetic tracks"
+	loadavg "before the search"
+	rm -rf "$work/search"
+	mkdir -p "$work/search"
+	"$work/libbench" search -n "$search_tracks" -data "$work/search" | tee "$work/search.json"
+	loadavg "after the search"
+}
+
+mkdir -p "$work"
+cd "$repo"
+go build -o "$work/libbench" ./internal/backend/local/cmd/libbench
+if $search_only; then
+	search
+	exit 0
+fi
 
 for tool in mpd mpc /usr/bin/time; do
 	if ! command -v "$tool" >/dev/null; then
@@ -24,10 +50,6 @@ for tool in mpd mpc /usr/bin/time; do
 	fi
 done
 
-mkdir -p "$work"
-cd "$repo"
-go build -o "$work/libbench" ./internal/backend/local/cmd/libbench
-
 if [ ! -f "$work/music.done" ]; then
 	rm -rf "$work/music"
 	echo "generating $tracks tracks in $work/music"
@@ -35,8 +57,6 @@ if [ ! -f "$work/music.done" ]; then
 	touch "$work/music.done"
 fi
 sync
-
-loadavg() { echo "load average ($1): $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
 echo "== tonearm cold scan"
 loadavg "before the cold scan"
@@ -51,10 +71,7 @@ echo "== tonearm unchanged rescan"
 	"$work/libbench" scan -music "$work/music" -data "$work/data" | tee "$work/rescan.json"
 cat "$work/rescan.time"
 
-echo "== tonearm search over $search_tracks synthetic tracks"
-rm -rf "$work/search"
-mkdir -p "$work/search"
-"$work/libbench" search -n "$search_tracks" -data "$work/search" | tee "$work/search.json"
+search
 
 echo "== MPD $(mpd --version | head -1)"
 mpd_dir="$work/mpd"

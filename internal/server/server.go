@@ -178,7 +178,7 @@ func openLocal(ctx context.Context, cfg *config.Config, log *slog.Logger, progre
 		MediaDir: cfg.Local.MediaDir, DataDir: cfg.Core.DataDir,
 		FollowSymlinks: cfg.Local.ScanFollowSymlinks, ExcludedExtensions: cfg.Local.ExcludedFileExtensions,
 		Workers: cfg.Local.Workers, TempDir: filepath.Join(cfg.Core.CacheDir, "taglib"),
-		Progress: progress, Logger: log.With("component", "local"),
+		MaxSearchResults: cfg.Local.MaxSearchResults, Progress: progress, Logger: log.With("component", "local"),
 	})
 }
 

@@ -44,6 +44,10 @@ const (
 	DefaultImagePrefix = "/local/"
 )
 
+// DefaultMaxSearchResults is the default of [local] max_search_results,
+// the same as Mopidy-Local 3's.
+const DefaultMaxSearchResults = 100
+
 // Config is the input of Open, taken mostly from the [local] config section.
 type Config struct {
 	// MediaDir is the music folder ([local] media_dir).
@@ -62,6 +66,9 @@ type Config struct {
 	TempDir string
 	// ImagePrefix starts every image URI; "" means DefaultImagePrefix.
 	ImagePrefix string
+	// MaxSearchResults is the maximum number of tracks Search returns
+	// ([local] max_search_results); 0 means DefaultMaxSearchResults.
+	MaxSearchResults int
 	// Progress receives the scan progress bar when it is a terminal.
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -73,7 +80,10 @@ type Options struct {
 	Store       *store.Store
 	Scanner     *scan.Scanner // nil disables Refresh
 	ImagePrefix string
-	Logger      *slog.Logger
+	// MaxSearchResults is the maximum number of tracks Search returns; 0
+	// means DefaultMaxSearchResults.
+	MaxSearchResults int
+	Logger           *slog.Logger
 }
 
 // Library implements backend.Library and backend.Playback for local: URIs.
@@ -82,6 +92,7 @@ type Library struct {
 	store       *store.Store
 	scanner     *scan.Scanner
 	imagePrefix string
+	maxResults  int
 	log         *slog.Logger
 	closers     []io.Closer
 }
@@ -96,9 +107,16 @@ func New(opts Options) (*Library, error) {
 	if opts.Root == nil || opts.Store == nil {
 		return nil, errors.New("new local library: Root and Store are required")
 	}
-	l := &Library{root: opts.Root, store: opts.Store, scanner: opts.Scanner, imagePrefix: opts.ImagePrefix, log: opts.Logger}
+	if opts.MaxSearchResults < 0 {
+		return nil, fmt.Errorf("new local library: MaxSearchResults is %d; it must be at least 1, or 0 for the default", opts.MaxSearchResults)
+	}
+	l := &Library{root: opts.Root, store: opts.Store, scanner: opts.Scanner, imagePrefix: opts.ImagePrefix,
+		maxResults: opts.MaxSearchResults, log: opts.Logger}
 	if l.imagePrefix == "" {
 		l.imagePrefix = DefaultImagePrefix
+	}
+	if l.maxResults == 0 {
+		l.maxResults = DefaultMaxSearchResults
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
@@ -144,8 +162,12 @@ func Open(ctx context.Context, cfg Config) (*Library, error) {
 		return nil, fmt.Errorf("open local library: %w", err)
 	}
 
-	l, err := New(Options{Root: root, Store: st, Scanner: sc, ImagePrefix: cfg.ImagePrefix, Logger: log})
+	l, err := New(Options{Root: root, Store: st, Scanner: sc, ImagePrefix: cfg.ImagePrefix,
+		MaxSearchResults: cfg.MaxSearchResults, Logger: log})
 	if err != nil {
+		reader.Close()
+		st.Close()
+		root.Close()
 		return nil, err
 	}
 	l.closers = []io.Closer{reader, st, root}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -58,7 +59,8 @@ func storeQuery(q models.Query, exact bool) (store.Query, error) {
 
 // Search finds tracks matching query, limited to the folders among uris
 // when uris is not empty. An empty query returns an empty result, as
-// Mopidy 3.4's core does.
+// Mopidy 3.4's core does. It returns at most MaxSearchResults tracks,
+// sorted by path, and store.Store.Find documents which matches it keeps.
 func (l *Library) Search(ctx context.Context, query models.Query, uris []string, exact bool) (models.SearchResult, error) {
 	res := models.SearchResult{URI: SearchURI}
 	sq, err := storeQuery(query, exact)
@@ -74,12 +76,19 @@ func (l *Library) Search(ctx context.Context, query models.Query, uris []string,
 	}
 	var tracks []store.Track
 	for _, under := range unders {
+		if len(tracks) >= l.maxResults {
+			break
+		}
 		sq.Under = under
+		sq.Limit = l.maxResults - len(tracks)
 		found, err := l.store.Find(ctx, sq)
 		if err != nil {
 			return res, fmt.Errorf("search local library: %w", err)
 		}
 		tracks = append(tracks, found...)
+	}
+	if len(unders) > 1 {
+		slices.SortFunc(tracks, func(a, b store.Track) int { return strings.Compare(a.Path, b.Path) })
 	}
 	res.Tracks = l.modelTracks(tracks)
 	res.Albums, res.Artists = albumsAndArtists(res.Tracks)

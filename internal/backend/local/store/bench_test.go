@@ -39,6 +39,15 @@ func BenchmarkFind(b *testing.B) {
 		{"broad_word", func(i int) store.Query {
 			return store.Query{Terms: []store.Term{{Field: store.FieldAny, Value: w[i%len(w)]}}}
 		}},
+		{"broad_word_limit_100", func(i int) store.Query {
+			return store.Query{Terms: []store.Term{{Field: store.FieldAny, Value: w[i%len(w)]}}, Limit: 100}
+		}},
+		{"broad_prefix_limit_100", func(i int) store.Query {
+			return store.Query{Terms: []store.Term{{Field: store.FieldAny, Value: w[i%len(w)][:3]}}, Limit: 100}
+		}},
+		{"artist_and_title_limit_100", func(i int) store.Query {
+			return store.Query{Terms: []store.Term{{Field: store.FieldArtist, Value: fmt.Sprintf("artist %d", i%1000)}, {Field: store.FieldTitle, Value: w[i%len(w)]}}, Limit: 100}
+		}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

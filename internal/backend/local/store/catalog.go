@@ -147,18 +147,18 @@ func (s *Store) Distinct(ctx context.Context, field string, q Query) ([]string, 
 		return nil, err
 	}
 	var query string
-	args := f.args
+	where, args := f.clauseWithMatch()
 	switch field {
 	case FieldTrackNo, FieldDiscNo:
-		query = "SELECT DISTINCT CAST(t." + field + " AS TEXT) FROM tracks t WHERE t." + field + " > 0 AND " + f.clause()
+		query = "SELECT DISTINCT CAST(t." + field + " AS TEXT) FROM tracks t WHERE t." + field + " > 0 AND " + where
 	case FieldPath:
-		query = "SELECT DISTINCT CAST(t.path AS TEXT) FROM tracks t WHERE " + f.clause()
+		query = "SELECT DISTINCT CAST(t.path AS TEXT) FROM tracks t WHERE " + where
 	default:
 		tag, ok := tagOf[field]
 		if !ok {
 			return nil, fmt.Errorf("unknown distinct field %q", field)
 		}
-		query = "SELECT DISTINCT g.value FROM track_tags g JOIN tracks t ON t.id = g.track_id WHERE g.tag = ? AND " + f.clause()
+		query = "SELECT DISTINCT g.value FROM track_tags g JOIN tracks t ON t.id = g.track_id WHERE g.tag = ? AND " + where
 		args = append([]any{tag}, args...)
 	}
 	values, err := s.distinctValues(ctx, s.r, query+" LIMIT ?", append(args, defaultLimit)...)
@@ -200,10 +200,11 @@ func (s *Store) DistinctGrouped(ctx context.Context, field, group string, q Quer
 	if err != nil {
 		return nil, err
 	}
+	where, args := f.clauseWithMatch()
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT coalesce(g.value, ''), v.value FROM track_tags v
 		JOIN tracks t ON t.id = v.track_id
 		LEFT JOIN track_tags g ON g.track_id = v.track_id AND g.tag = ?
-		WHERE v.tag = ? AND `+f.clause()+" ORDER BY 1, 2 LIMIT ?", append(append([]any{gtag, ftag}, f.args...), defaultLimit)...)
+		WHERE v.tag = ? AND `+where+" ORDER BY 1, 2 LIMIT ?", append(append([]any{gtag, ftag}, args...), defaultLimit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s by %s: %w", field, group, err)
 	}
@@ -235,9 +236,10 @@ func (s *Store) Count(ctx context.Context, q Query, group string) ([]Group, erro
 	if err != nil {
 		return nil, err
 	}
+	where, args := f.clauseWithMatch()
 	var rows *sql.Rows
 	if group == "" {
-		rows, err = s.r.QueryContext(ctx, "SELECT '', count(*), coalesce(sum(t.length_ms), 0) FROM tracks t WHERE "+f.clause(), f.args...)
+		rows, err = s.r.QueryContext(ctx, "SELECT '', count(*), coalesce(sum(t.length_ms), 0) FROM tracks t WHERE "+where, args...)
 	} else {
 		gtag, ok := tagOf[group]
 		if !ok {
@@ -245,7 +247,7 @@ func (s *Store) Count(ctx context.Context, q Query, group string) ([]Group, erro
 		}
 		rows, err = s.r.QueryContext(ctx, `SELECT coalesce(g.value, ''), count(*), coalesce(sum(t.length_ms), 0)
 			FROM tracks t LEFT JOIN track_tags g ON g.track_id = t.id AND g.tag = ?
-			WHERE `+f.clause()+" GROUP BY 1 ORDER BY 1 LIMIT ?", append(append([]any{gtag}, f.args...), defaultLimit)...)
+			WHERE `+where+" GROUP BY 1 ORDER BY 1 LIMIT ?", append(append([]any{gtag}, args...), defaultLimit)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("count tracks: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,9 @@ type Query struct {
 type filter struct {
 	where []string
 	args  []any
+	// match is the FTS5 expression that matching tracks_fts rows must
+	// satisfy, or "".
+	match string
 	none  bool // a term can match nothing
 }
 
@@ -136,10 +140,7 @@ func buildFilter(q Query) (filter, error) {
 			match = append(match, expr)
 		}
 	}
-	if len(match) > 0 {
-		f.where = append(f.where, "t.id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?)")
-		f.args = append(f.args, strings.Join(match, " AND "))
-	}
+	f.match = strings.Join(match, " AND ")
 	if q.Under != "" {
 		prefix := strings.TrimSuffix(q.Under, "/")
 		f.where = append(f.where, "t.path >= ? AND t.path < ?")
@@ -151,11 +152,24 @@ func buildFilter(q Query) (filter, error) {
 	return f, nil
 }
 
-func (f filter) clause() string {
+// clause returns the WHERE condition on tracks t, without the FTS5 match,
+// and its arguments.
+func (f filter) clause() (string, []any) {
 	if len(f.where) == 0 {
-		return "1"
+		return "1", f.args
 	}
-	return strings.Join(f.where, " AND ")
+	return strings.Join(f.where, " AND "), f.args
+}
+
+// clauseWithMatch returns the whole WHERE condition on tracks t, with the
+// FTS5 match as a subquery, and its arguments.
+func (f filter) clauseWithMatch() (string, []any) {
+	where, args := f.clause()
+	if f.match == "" {
+		return where, args
+	}
+	where += " AND t.id IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?)"
+	return where, append(args[:len(args):len(args)], f.match)
 }
 
 const trackColumns = `t.id, t.path, t.size, t.mtime, t.title, t.album, t.album_id, t.artists,
@@ -218,22 +232,44 @@ func (s *Store) queryTracks(ctx context.Context, query string, args ...any) ([]T
 	return out, rows.Err()
 }
 
-// Find returns the tracks matching q, ordered by path.
+// Find returns the tracks matching q, ordered by path. When more than
+// q.Limit tracks match, it keeps the q.Limit matches with the lowest track
+// ids, which are the tracks stored first.
+//
+// SQLite can stop after q.Limit rows because it produces matches in rowid
+// order without a sort: FTS5 returns them so, and the other conditions
+// scan tracks by rowid or walk a rowid list. Only a query with a folder
+// and no other term sorts that folder's tracks first. The kept tracks are
+// sorted by path here.
 func (s *Store) Find(ctx context.Context, q Query) ([]Track, error) {
 	f, err := buildFilter(q)
 	if err != nil {
 		return nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 || limit > defaultLimit {
-		limit = defaultLimit
-	}
-	tracks, err := s.queryTracks(ctx, "SELECT "+trackColumns+" FROM tracks t WHERE "+f.clause()+
-		" ORDER BY t.path LIMIT ?", append(f.args, limit)...)
+	query, args := findStatement(f, q.Limit)
+	tracks, err := s.queryTracks(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search library: %w", err)
 	}
+	slices.SortFunc(tracks, func(a, b Track) int { return strings.Compare(a.Path, b.Path) })
 	return tracks, nil
+}
+
+// findStatement returns the SELECT statement of Find and its arguments.
+func findStatement(f filter, limit int) (string, []any) {
+	if limit <= 0 || limit > defaultLimit {
+		limit = defaultLimit
+	}
+	where, args := f.clause()
+	if f.match == "" {
+		return "SELECT " + trackColumns + " FROM tracks t WHERE " + where + " ORDER BY t.id LIMIT ?",
+			append(args[:len(args):len(args)], limit)
+	}
+	// FTS5 is the outer loop: it yields matches in rowid order, and each
+	// is joined to its track by primary key.
+	args = append([]any{f.match}, args...)
+	return "SELECT " + trackColumns + " FROM tracks_fts JOIN tracks t ON t.id = tracks_fts.rowid" +
+		" WHERE tracks_fts MATCH ? AND " + where + " ORDER BY tracks_fts.rowid LIMIT ?", append(args, limit)
 }
 
 // TrackByPath returns the track at a path relative to the music folder.

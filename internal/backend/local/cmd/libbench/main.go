@@ -124,6 +124,7 @@ func searchCmd(ctx context.Context, args []string) error {
 	n := fs.Int("n", 100000, "synthetic tracks to insert")
 	queries := fs.Int("queries", 200, "searches to time per selective kind; broad kinds run a tenth as many")
 	data := fs.String("data", "", "data folder for the database")
+	maxResults := fs.Int("max-results", local.DefaultMaxSearchResults, "most tracks one search returns, as [local] max_search_results")
 	fs.Parse(args)
 	if *data == "" {
 		return fmt.Errorf("set -data")
@@ -142,7 +143,7 @@ func searchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer root.Close()
-	lib, err := local.New(local.Options{Root: root, Store: st})
+	lib, err := local.New(local.Options{Root: root, Store: st, MaxSearchResults: *maxResults})
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func searchCmd(ctx context.Context, args []string) error {
 		},
 	}
 
-	out := map[string]any{"tracks": *n, "fill_seconds": fill.Seconds()}
+	out := map[string]any{"tracks": *n, "fill_seconds": fill.Seconds(), "max_results": *maxResults}
 	for name, q := range kinds {
 		var lat []time.Duration
 		results := 0
