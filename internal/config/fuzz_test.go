@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzLoad feeds arbitrary file contents to Load, which must return a
-// config or an error and never panic.
+// config or an error and never panic. An accepted config, formatted,
+// must load again and format to the same text.
 func FuzzLoad(f *testing.F) {
 	seed, err := os.ReadFile("testdata/mopidy.conf")
 	if err != nil {
@@ -25,8 +26,22 @@ func FuzzLoad(f *testing.F) {
 		}
 		cfg, err := Load(Options{Files: []string{path}, HomeDir: home,
 			LookupEnv: func(string) (string, bool) { return "", false }})
-		if err == nil {
-			_ = cfg.Format()
+		if err != nil {
+			return
+		}
+		// What `tonearm config` prints loads again and prints the same.
+		out := cfg.Format()
+		again := filepath.Join(t.TempDir(), "again.conf")
+		if err := os.WriteFile(again, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg2, err := Load(Options{Files: []string{again}, HomeDir: home,
+			LookupEnv: func(string) (string, bool) { return "", false }})
+		if err != nil {
+			t.Fatalf("formatted config does not load: %v\n%s", err, out)
+		}
+		if out2 := cfg2.Format(); out2 != out {
+			t.Fatalf("formatted config changes when loaded again:\n%s\nthen:\n%s", out, out2)
 		}
 	})
 }
