@@ -127,6 +127,19 @@ type request struct {
 	ID      json.RawMessage `json:"id"`
 }
 
+// decodeRequestSlow decodes any request object with encoding/json.
+func decodeRequestSlow(raw []byte) (parsedRequest, error) {
+	var req request
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return parsedRequest{}, err
+	}
+	c := parsedRequest{jsonrpc: req.JSONRPC, params: req.Params, id: req.ID}
+	if req.Method != nil {
+		c.method, c.hasMethod = *req.Method, true
+	}
+	return c, nil
+}
+
 // Response is one JSON-RPC response object.
 type Response struct {
 	JSONRPC string          `json:"jsonrpc"`
@@ -160,18 +173,34 @@ type ErrorObject struct {
 // reply. It returns nil when nothing must be sent back: for notifications
 // and for an empty body.
 func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 {
+	out := d.AppendReply(ctx, nil, body)
+	if len(out) == 0 {
 		return nil
 	}
+	return out
+}
+
+// AppendReply is Handle with the reply appended to dst, so a caller can
+// reuse one buffer for many replies. It returns dst unchanged when nothing
+// must be sent back.
+func (d *Dispatcher) AppendReply(ctx context.Context, dst, body []byte) []byte {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return dst
+	}
 	if body[0] == '[' {
-		return d.handleBatch(ctx, body)
+		return append(dst, d.handleBatch(ctx, body)...)
 	}
 	resp, ok := d.handleOne(ctx, body)
 	if !ok {
-		return nil
+		return dst
 	}
-	return mustMarshal(resp)
+	if resp.Error == nil {
+		if out, ok := appendSuccess(dst, resp.ID, resp.Result); ok {
+			return out
+		}
+	}
+	return append(dst, mustMarshal(resp)...)
 }
 
 func (d *Dispatcher) handleBatch(ctx context.Context, body []byte) []byte {
@@ -200,38 +229,41 @@ func (d *Dispatcher) handleBatch(ctx context.Context, body []byte) []byte {
 
 // handleOne returns the response and whether one must be sent.
 func (d *Dispatcher) handleOne(ctx context.Context, raw []byte) (Response, bool) {
-	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) || !json.Valid(raw) {
-			return errorResponse(nil, CodeParseError, "Parse error", nil), true
+	var req parsedRequest
+	if !decodeRequest(raw, &req) {
+		var err error
+		if req, err = decodeRequestSlow(raw); err != nil {
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) || !json.Valid(raw) {
+				return errorResponse(nil, CodeParseError, "Parse error", nil), true
+			}
+			return errorResponse(nil, CodeInvalidRequest, "Invalid Request", nil), true
 		}
-		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", nil), true
 	}
-	if req.JSONRPC != "2.0" {
+	if req.jsonrpc != "2.0" {
 		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", `"jsonrpc" member must be included`), true
 	}
-	if req.Method == nil {
+	if !req.hasMethod {
 		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", `"method" must be a string`), true
 	}
-	notification := req.ID == nil
-	if !notification && !validID(req.ID) {
+	notification := req.id == nil
+	if !notification && !validID(req.id) {
 		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", `"id" must be a string, number or null`), true
 	}
-	m, ok := d.methods[*req.Method]
+	m, ok := d.methods[req.method]
 	if !ok {
 		if notification {
 			return Response{}, false
 		}
-		return errorResponse(req.ID, CodeMethodNotFound, "Method not found",
-			fmt.Sprintf("Unknown method %q", truncate(*req.Method, 80))), true
+		return errorResponse(req.id, CodeMethodNotFound, "Method not found",
+			fmt.Sprintf("Unknown method %q", truncate(req.method, 80))), true
 	}
-	args, perr := bindParams(m, req.Params)
+	args, perr := bindParams(m, req.params)
 	if perr != "" {
 		if notification {
 			return Response{}, false
 		}
-		return errorResponse(req.ID, CodeInvalidParams, "Invalid params", perr), true
+		return errorResponse(req.id, CodeInvalidParams, "Invalid params", perr), true
 	}
 	result, err := m.Call(ctx, args)
 	if notification {
@@ -241,9 +273,9 @@ func (d *Dispatcher) handleOne(ctx context.Context, raw []byte) (Response, bool)
 		return Response{}, false
 	}
 	if err != nil {
-		return d.applicationError(req.ID, m.Name, err), true
+		return d.applicationError(req.id, m.Name, err), true
 	}
-	return Response{JSONRPC: "2.0", ID: req.ID, Result: result}, true
+	return Response{JSONRPC: "2.0", ID: req.id, Result: result}, true
 }
 
 // applicationError turns a method's error into code 0. Only a PublicError
@@ -270,7 +302,8 @@ func bindParams(m Method, raw json.RawMessage) ([]json.RawMessage, string) {
 	args := make([]json.RawMessage, len(m.Params))
 	raw = bytes.TrimSpace(raw)
 	switch {
-	case len(raw) == 0 || string(raw) == "null":
+	case len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" || string(raw) == "[]":
+		// No argument given: defaults fill every parameter below.
 	case raw[0] == '[':
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw, &list); err != nil {
