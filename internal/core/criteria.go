@@ -59,11 +59,13 @@ func (c *Criteria) UnmarshalJSON(b []byte) error {
 	return c.validate()
 }
 
-// MarshalJSON encodes c in Mopidy's form, leaving out empty fields.
+// MarshalJSON encodes c in Mopidy's form. It leaves out nil fields and an
+// empty tlid list, which match every entry, but keeps the other empty
+// lists, which match none.
 func (c Criteria) MarshalJSON() ([]byte, error) {
 	out := map[string]any{}
 	add := func(name string, values []string) {
-		if len(values) > 0 {
+		if values != nil {
 			out[name] = values
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -12,6 +13,7 @@ func FuzzCriteria(f *testing.F) {
 	f.Add([]byte(`{"name":[],"genre":["x"],"date":["2020"],"comment":["c"],"musicbrainz_id":["m"]}`))
 	f.Add([]byte(`{"tlid":["x"]}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"uri":[],"tlid":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var c Criteria
 		if err := json.Unmarshal(data, &c); err != nil {
@@ -24,6 +26,14 @@ func FuzzCriteria(f *testing.F) {
 		var back Criteria
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("criteria do not round-trip: %s: %v", out, err)
+		}
+		// An empty tlid list matches like a missing one, so only the
+		// other fields must keep the difference between nil and empty.
+		if len(c.TLID) == 0 {
+			c.TLID = nil
+		}
+		if !reflect.DeepEqual(back, c) {
+			t.Fatalf("criteria %#v from %s round-trip through %s to %#v", c, data, out, back)
 		}
 	})
 }
