@@ -35,6 +35,9 @@ const (
 type Options struct {
 	// FFmpeg configures the fallback decoder.
 	FFmpeg FFmpegOptions
+	// FLAC configures the fallback for native FLAC that the built-in
+	// decoder rejects, tried before ffmpeg.
+	FLAC FLACOptions
 	// OnTitle, when not nil, is called each time a live source announces a
 	// new stream title.
 	OnTitle func(title string)
@@ -120,9 +123,23 @@ func Open(ctx context.Context, src audio.Source, opts Options) (audio.Stream, er
 	}
 
 	builtin := k != kindOther && k != kindMP4
+	// NOTE: an unseekable input that a built-in decoder rejected cannot be
+	// read again from its first byte, so it gets no fallback.
 	if builtin && in.rewind() != nil {
 		in.close()
 		return nil, fmt.Errorf("decode: %q as %s: %w", src.URI, k, err)
+	}
+	if k == kindFLAC {
+		s, cerr := openFLACCommand(ctx, in, opts, log)
+		if cerr == nil {
+			log.Info("built-in decoder failed, decoding with flac", "format", k.String(), "err", err)
+			return s, nil
+		}
+		if rerr := in.rewind(); rerr != nil {
+			in.close()
+			return nil, fmt.Errorf("decode: %q as %s: %w; flac fallback: %w", src.URI, k, err, cerr)
+		}
+		err = fmt.Errorf("%w; flac fallback: %w", err, cerr)
 	}
 	if builtin {
 		log.Info("built-in decoder failed, trying ffmpeg", "format", k.String(), "err", err)

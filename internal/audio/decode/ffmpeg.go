@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -53,10 +51,9 @@ const (
 	defaultFFmpegCPU    = 600
 	defaultMaxBuffered  = 512 << 20
 	ffmpegChannels      = 2
-	// maxStderr bounds how much of ffmpeg's standard error is kept.
+	// maxStderr bounds how much of a child decoder's standard error is
+	// kept.
 	maxStderr = 16 << 10
-	// ffmpegOpenFiles leaves room for ffmpeg's threads' pipes and eventfds.
-	ffmpegOpenFiles = 64
 )
 
 func (o FFmpegOptions) withDefaults() FFmpegOptions {
@@ -89,24 +86,9 @@ func (o FFmpegOptions) resolve() (string, error) {
 	return filepath.Abs(path)
 }
 
-// policy returns the sandbox policy for ffmpeg at path: the system
-// libraries, the binary, /dev/null, no network and no processes.
-func (o FFmpegOptions) policy(path string) sandbox.Policy {
-	ro := sandbox.SystemReadOnly()
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		ro = append(ro, real)
-	}
-	return sandbox.Policy{
-		ReadOnly:  append(ro, path),
-		ReadWrite: []string{"/dev/null"},
-		Limits: sandbox.Limits{
-			AddressSpaceBytes: o.MemoryBytes,
-			CPUSeconds:        o.CPUSeconds,
-			OpenFiles:         ffmpegOpenFiles,
-		},
-		Seccomp:           true,
-		AllowWeakLandlock: o.AllowWeakLandlock,
-	}
+// limits returns ffmpeg's sandbox limits.
+func (o FFmpegOptions) limits() childLimits {
+	return childLimits{memoryBytes: o.MemoryBytes, cpuSeconds: o.CPUSeconds, allowWeakLandlock: o.AllowWeakLandlock}
 }
 
 // args returns ffmpeg's arguments: input only from standard input, the
@@ -162,58 +144,17 @@ type ffmpegCodec struct {
 	opts FFmpegOptions
 	path string
 	log  *slog.Logger
-	run  *ffmpegRun
+	run  *childRun
 	raw  []byte
 	drop int64
 	// memfile holds the whole input when ffmpeg must seek in it, or nil.
 	memfile *os.File
 }
 
-// ffmpegRun is one ffmpeg child with its pipes.
-type ffmpegRun struct {
-	cmd    *exec.Cmd
-	stdout *bufio.Reader
-	stderr *limitedBuffer
-	copied chan error
-	waited bool
-	err    error
-}
-
 func (c *ffmpegCodec) start() error {
-	cmd, err := sandbox.Command(c.ctx, c.opts.policy(c.path), c.path, c.opts.args(c.memfile != nil)...)
+	r, err := startChild(c.ctx, childPolicy(c.path, c.opts.limits()), c.path, c.opts.args(c.memfile != nil), c.memfile, c.in.r)
 	if err != nil {
-		return err
-	}
-	var stdin io.WriteCloser
-	if c.memfile != nil {
-		cmd.Stdin = c.memfile
-	} else if stdin, err = cmd.StdinPipe(); err != nil {
-		return err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-
-	r := &ffmpegRun{
-		cmd:    cmd,
-		stdout: bufio.NewReaderSize(stdout, 64<<10),
-		stderr: &limitedBuffer{max: maxStderr},
-		copied: make(chan error, 1),
-	}
-	cmd.Stderr = r.stderr
-
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("decode: starting ffmpeg: %w", err)
-	}
-	if stdin == nil {
-		r.copied <- nil
-	} else {
-		go func() {
-			_, err := io.Copy(stdin, c.in.r)
-			stdin.Close()
-			r.copied <- err
-		}()
+		return fmt.Errorf("decode: %w", err)
 	}
 	c.run = r
 
@@ -228,39 +169,20 @@ func (c *ffmpegCodec) start() error {
 	return nil
 }
 
-// stop kills the child if it still runs, waits for it and returns why it
-// failed, with its standard error, or nil when it exited cleanly.
+// stop waits for the child and returns why it failed, with its standard
+// error, or nil when it exited cleanly or none runs.
 func (c *ffmpegCodec) stop() error {
-	r := c.run
-	if r == nil || r.waited {
-		if r != nil {
-			return r.err
-		}
+	if c.run == nil {
 		return nil
 	}
-	r.waited = true
-	err := r.cmd.Wait()
-	if err != nil {
-		msg := strings.TrimSpace(r.stderr.String())
-		if sandbox.ExitedAtSetup(err) {
-			r.err = fmt.Errorf("sandbox setup failed: %s", msg)
-		} else {
-			r.err = fmt.Errorf("%w: %s", err, msg)
-		}
-	}
-	return r.err
+	return c.run.wait()
 }
 
 // kill ends the child at once and reaps it.
 func (c *ffmpegCodec) kill() {
-	if c.run == nil || c.run.waited {
-		return
+	if c.run != nil {
+		c.run.kill()
 	}
-	if c.run.cmd.Process != nil {
-		// Cancel kills the whole process group.
-		c.run.cmd.Cancel()
-	}
-	c.stop()
 }
 
 func (c *ffmpegCodec) format() audio.Format {
@@ -317,9 +239,7 @@ func (c *ffmpegCodec) seek(frame int64) error {
 	}
 	c.kill()
 	if c.run != nil {
-		// The copy goroutine fails its next write once the child is gone;
-		// the input must be idle before it is rewound.
-		<-c.run.copied
+		c.run.waitCopied()
 	}
 	c.run = nil
 	if c.memfile == nil {

@@ -57,6 +57,13 @@ func openFLAC(in *input) (codec, error) {
 	if c.nsamples == 0 {
 		c.nsamples = -1
 	}
+	// Some valid files, such as 32-bit FLAC from flac 1.4, have a
+	// STREAMINFO that mewkiz/flac v1.0.14 accepts and frames that it
+	// rejects. Decoding the first frame here lets Open fall back to
+	// another decoder. A file without frames ends at the first read.
+	if err := c.decodeFrame(); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
 	return c, nil
 }
 

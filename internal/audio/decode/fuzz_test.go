@@ -199,7 +199,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		f.Add(data[:min(len(data), maxFuzzInput)])
 	}
-	opts := Options{FFmpeg: FFmpegOptions{Disable: true}}
+	opts := Options{FFmpeg: FFmpegOptions{Disable: true}, FLAC: FLACOptions{Disable: true}}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > maxFuzzInput {
 			return

@@ -19,12 +19,13 @@ import (
 // toolPackages names the Debian package that provides each tool the tests
 // run.
 var toolPackages = map[string]string{
-	"sox":     "sox",
-	"lame":    "lame",
-	"flac":    "flac",
-	"oggenc":  "vorbis-tools",
-	"opusenc": "opus-tools",
-	"ffmpeg":  "ffmpeg",
+	"sox":      "sox",
+	"lame":     "lame",
+	"flac":     "flac",
+	"metaflac": "flac",
+	"oggenc":   "vorbis-tools",
+	"opusenc":  "opus-tools",
+	"ffmpeg":   "ffmpeg",
 }
 
 func needTool(t testing.TB, name string) string {
