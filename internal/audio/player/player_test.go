@@ -129,6 +129,21 @@ func waitEvent(t *testing.T, p *Player, want audio.EventType) audio.Event {
 	}
 }
 
+// settle returns once the engine has run every command sent before it.
+// The engine runs commands in the order sent.
+func settle(t *testing.T, p *Player) {
+	t.Helper()
+	done := make(chan struct{})
+	if err := p.send(func(*engine) { close(done) }); err != nil {
+		t.Fatalf("send command: %v", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the engine ran no command within 10 s")
+	}
+}
+
 func TestGaplessJoinIsSampleExact(t *testing.T) {
 	specs := map[string]toneSpec{
 		"a": {440, 0.6, 48000, 2},
@@ -255,23 +270,30 @@ func TestPauseFreezesPosition(t *testing.T) {
 	specs := map[string]toneSpec{"a": {440, 5, 48000, 2}}
 	rec := newRecorder()
 	p := newTestPlayer(t, specs, rec)
+	playCalled := time.Now()
 	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, p, audio.EventStarted)
+	started := time.Now()
 	time.Sleep(300 * time.Millisecond)
+	pauseCalled := time.Now()
 	if err := p.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	settle(t, p)
+	paused := time.Now()
 	before := p.Position()
 	time.Sleep(300 * time.Millisecond)
 	after := p.Position()
 	if before != after {
 		t.Errorf("position moved while paused: %v then %v", before, after)
 	}
-	if before < 200*time.Millisecond || before > 500*time.Millisecond {
-		t.Errorf("position after 300 ms of play = %v", before)
+	// The output's clock ran at least from EventStarted to the Pause call
+	// and at most from the Play call until the engine ran Pause.
+	played := pauseCalled.Sub(started)
+	if maxPlayed := paused.Sub(playCalled); before < played-100*time.Millisecond || before > maxPlayed+50*time.Millisecond {
+		t.Errorf("position after %v to %v of play = %v", played, maxPlayed, before)
 	}
 	if err := p.Resume(); err != nil {
 		t.Fatal(err)
@@ -292,13 +314,16 @@ func TestSeekMovesPosition(t *testing.T) {
 	if ev := waitEvent(t, p, audio.EventStarted); ev.Position != 2*time.Second {
 		t.Errorf("started at %v, want 2s", ev.Position)
 	}
+	seekCalled := time.Now()
 	if err := p.Seek(7 * time.Second); err != nil {
 		t.Fatal(err)
 	}
+	settle(t, p)
 	time.Sleep(200 * time.Millisecond)
 	pos := p.Position()
-	if pos < 7*time.Second || pos > 7500*time.Millisecond {
-		t.Errorf("position 200 ms after seek to 7 s = %v", pos)
+	// Since the seek the position can have moved at most the wall time.
+	if elapsed := time.Since(seekCalled); pos < 7*time.Second || pos > 7*time.Second+elapsed+50*time.Millisecond {
+		t.Errorf("position %v after seek to 7 s = %v", elapsed, pos)
 	}
 }
 
@@ -329,7 +354,7 @@ func TestStopResetsPosition(t *testing.T) {
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	settle(t, p)
 	if pos := p.Position(); pos != 0 {
 		t.Errorf("position after stop = %v, want 0", pos)
 	}
@@ -384,7 +409,7 @@ func TestSeekWhilePausedMovesPosition(t *testing.T) {
 	if err := p.Seek(6 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	settle(t, p)
 	if pos := p.Position(); pos != 6*time.Second {
 		t.Errorf("paused position after seek to 6 s = %v", pos)
 	}
