@@ -159,6 +159,25 @@ func (c *recorder) Stop(context.Context) error {
 	return nil
 }
 
+// waitEvents polls until events, guarded by mu, contains at least n
+// entries, and fails the test after 30 s.
+func waitEvents(t *testing.T, mu *sync.Mutex, events *[]string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		got := slices.Clone(*events)
+		mu.Unlock()
+		if len(got) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events after 30 s: %v, want at least %d", got, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 type runningRecorder struct{ *recorder }
 
 func (c runningRecorder) Run(ctx context.Context) error {
@@ -188,7 +207,7 @@ func TestServerStartStopOrder(t *testing.T) {
 		code, _, _ := h.run(ctx, "-o", "mpd/port=0")
 		done <- code
 	}()
-	time.Sleep(100 * time.Millisecond)
+	waitEvents(t, &mu, &events, len(names))
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("exit %d, want 0", code)
@@ -522,7 +541,7 @@ func TestFuncsComponent(t *testing.T) {
 		code, _, _ := h.run(ctx)
 		done <- code
 	}()
-	time.Sleep(100 * time.Millisecond)
+	waitEvents(t, &mu, &events, 2)
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("exit %d", code)
