@@ -1,6 +1,7 @@
 package mpd
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -70,6 +71,7 @@ func FuzzCommandLine(f *testing.F) {
 		"list album group albumartist", "count group artist", "playlistinfo 1:",
 		"tagtypes disable Artist", "binarylimit 64", "lsinfo ../x", "prio 5 0:1",
 		"seekcur -1", "sticker get song a x", "sendmessage a b",
+		"binarylimit \"1\tx\"", "lsinfo \"a\tb\"",
 	} {
 		f.Add(s)
 	}
@@ -87,7 +89,12 @@ func FuzzCommandLine(f *testing.F) {
 		}
 		server, client := net.Pipe()
 		defer server.Close()
-		go io.Copy(io.Discard, client)
+		var reply bytes.Buffer
+		copied := make(chan struct{})
+		go func() {
+			io.Copy(&reply, client)
+			close(copied)
+		}()
 		defer client.Close()
 		c := newConn(srv, server, "fuzz", false)
 		c.core = fuzzCore{}
@@ -103,5 +110,31 @@ func FuzzCommandLine(f *testing.F) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("handleLine(%q) did not return within 5 s", line)
 		}
+		server.Close()
+		<-copied
+		checkFuzzReply(t, line, reply.String())
 	})
+}
+
+// checkFuzzReply checks the framing of the reply to one command line: LF
+// line ends, no other control characters, and exactly one final line, OK
+// or ACK, at the end. An empty reply is allowed, as for noidle.
+func checkFuzzReply(t *testing.T, line, reply string) {
+	t.Helper()
+	if reply == "" {
+		return
+	}
+	if !strings.HasSuffix(reply, "\n") {
+		t.Fatalf("reply to %q does not end with LF: %q", line, reply)
+	}
+	lines := strings.Split(strings.TrimSuffix(reply, "\n"), "\n")
+	for i, l := range lines {
+		if strings.ContainsFunc(l, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			t.Fatalf("reply line %d to %q has a control character: %q", i, line, l)
+		}
+		final := l == "OK" || strings.HasPrefix(l, "ACK [")
+		if final != (i == len(lines)-1) {
+			t.Fatalf("reply to %q has its final line at %d of %d: %q", line, i, len(lines), reply)
+		}
+	}
 }
