@@ -1,9 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/tonearm/tonearm/internal/audit"
 	"github.com/tonearm/tonearm/internal/core/events"
+	"github.com/tonearm/tonearm/internal/core/scope"
 )
 
 const wsWriteTimeout = 10 * time.Second
@@ -32,15 +33,40 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "login required: send a session cookie or an API token", http.StatusUnauthorized)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
-	if err != nil {
+	buf := s.rpcBuffers.Get().(*rpcBuffer)
+	defer s.rpcBuffers.Put(buf)
+	buf.body.Reset()
+	if _, err := buf.body.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)); err != nil {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	reply := s.opts.Dispatcher.Handle(WithPrincipal(r.Context(), p), body)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if reply != nil {
-		_, _ = w.Write(reply)
+	buf.reply = s.opts.Dispatcher.AppendReply(WithPrincipal(r.Context(), p), buf.reply[:0], buf.body.Bytes())
+	w.Header()["Content-Type"] = s.jsonContentType
+	if len(buf.reply) > 0 {
+		_, _ = w.Write(buf.reply)
+	}
+	buf.trim()
+}
+
+// rpcBuffer holds one call's request body and reply. The reply is written
+// to the connection before the buffer is reused, and the dispatcher keeps
+// no reference to either slice after AppendReply.
+type rpcBuffer struct {
+	body  bytes.Buffer
+	reply []byte
+}
+
+// maxPooledBuffer is the largest buffer kept for reuse, so that one large
+// call does not pin its memory in the pool.
+const maxPooledBuffer = 64 << 10
+
+// trim drops a buffer that grew over maxPooledBuffer.
+func (b *rpcBuffer) trim() {
+	if b.body.Cap() > maxPooledBuffer {
+		b.body = bytes.Buffer{}
+	}
+	if cap(b.reply) > maxPooledBuffer {
+		b.reply = nil
 	}
 }
 
@@ -104,7 +130,8 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 			patterns = append(patterns, o)
 		}
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: patterns})
+	hijacker := &batchHijacker{ResponseWriter: w, timeout: wsWriteTimeout}
+	conn, err := websocket.Accept(hijacker, r, &websocket.AcceptOptions{OriginPatterns: patterns})
 	if err != nil {
 		s.log.Warn("WebSocket refused", "remote", r.RemoteAddr, "origin", truncate(r.Header.Get("Origin"), 100), "err", err)
 		s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(), Address: r.RemoteAddr,
@@ -123,8 +150,21 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 			go s.pushEvents(ctx, cancel, conn, sub)
 		}
 	}
+	s.serveMessages(ctx, conn, hijacker.conn, p)
+}
+
+// serveMessages replies to the JSON-RPC requests of one WebSocket until it
+// closes. It reuses one buffer for requests and replies, and holds back
+// each reply while the next request is already buffered.
+func (s *Server) serveMessages(ctx context.Context, conn *websocket.Conn, batch *batchConn, p scope.Principal) {
+	var buf rpcBuffer
 	for {
-		_, msg, err := conn.Read(ctx)
+		buf.trim()
+		buf.body.Reset()
+		_, reader, err := conn.Reader(ctx)
+		if err == nil {
+			_, err = buf.body.ReadFrom(reader)
+		}
 		if err != nil {
 			if websocket.CloseStatus(err) == -1 && !errors.Is(err, context.Canceled) {
 				s.log.Debug("WebSocket read ended", "principal", p.String(), "err", err)
@@ -132,11 +172,14 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 			conn.Close(websocket.StatusNormalClosure, "")
 			return
 		}
-		reply := s.opts.Dispatcher.Handle(ctx, msg)
-		if reply == nil {
+		buf.reply = s.opts.Dispatcher.AppendReply(ctx, buf.reply[:0], buf.body.Bytes())
+		if len(buf.reply) == 0 {
 			continue
 		}
-		if err := s.write(ctx, conn, reply); err != nil {
+		release := batch.holdWhileBuffered()
+		err = s.write(ctx, conn, buf.reply)
+		release()
+		if err != nil {
 			return
 		}
 	}

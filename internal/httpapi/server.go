@@ -101,6 +101,11 @@ type Server struct {
 	origins []string
 	sockets *socketSlots
 	handler http.Handler
+	// rpcBuffers holds *rpcBuffer values for POST /mopidy/rpc.
+	rpcBuffers sync.Pool
+	// jsonContentType is the Content-Type of JSON-RPC replies. Handlers
+	// assign this slice to the header map, and nothing writes to it.
+	jsonContentType []string
 	// anonymous holds the scopes of a caller without login, built once.
 	anonymous scope.Set
 
@@ -172,7 +177,10 @@ func New(opts Options) (*Server, error) {
 		origins:   originPatterns(opts.AllowedOrigins),
 		sockets:   newSocketSlots(opts.MaxSockets, opts.MaxSocketsPerPrincipal),
 		anonymous: anonymousScopes(),
+
+		jsonContentType: []string{"application/json; charset=utf-8"},
 	}
+	s.rpcBuffers.New = func() any { return new(rpcBuffer) }
 	for _, o := range s.origins {
 		if o == "null" {
 			continue
