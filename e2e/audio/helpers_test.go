@@ -19,8 +19,16 @@ import (
 	"github.com/tonearm/tonearm/internal/audio"
 	"github.com/tonearm/tonearm/internal/audio/output"
 	"github.com/tonearm/tonearm/internal/audio/player"
+	"github.com/tonearm/tonearm/internal/sandbox"
 	"github.com/tonearm/tonearm/internal/testutil/fixtures"
 )
+
+// TestMain lets the binary serve as the sandboxed child that the decoders'
+// flac and ffmpeg fallbacks start.
+func TestMain(m *testing.M) {
+	sandbox.RunChildIfRequested()
+	os.Exit(m.Run())
+}
 
 // silence is the level, as a fraction of full scale, at or below which a
 // recorded sample counts as silent. The tones are at 0.5.

@@ -34,9 +34,9 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
-// capture reads url into a file until ctx ends and returns the path.
-func capture(t *testing.T, ctx context.Context, url, name string, done chan<- string) {
-	path := filepath.Join(t.TempDir(), name)
+// capture reads url into the file at path until ctx ends, then sends path
+// on done, or "" on failure.
+func capture(t *testing.T, ctx context.Context, url, path string, done chan<- string) {
 	f, err := os.Create(path)
 	if err != nil {
 		t.Error(err)
@@ -76,6 +76,21 @@ func decodeFile(t *testing.T, path string) *pulsetest.Recording {
 	return &pulsetest.Recording{Format: audio.Format{SampleRate: 48000, Channels: 2}, Samples: samples}
 }
 
+// soundLength returns the length of sound that ffmpeg decodes from the
+// file at path so far, or 0 when it decodes nothing.
+func soundLength(path string) time.Duration {
+	out, err := exec.Command("ffmpeg", "-v", "quiet", "-i", path, "-f", "f32le", "-ar", "48000", "-ac", "2", "-").Output()
+	if err != nil {
+		return 0
+	}
+	samples := make([]float32, len(out)/4)
+	for i := range samples {
+		samples[i] = math.Float32frombits(binary.LittleEndian.Uint32(out[4*i:]))
+	}
+	r := &pulsetest.Recording{Format: audio.Format{SampleRate: 48000, Channels: 2}, Samples: samples}
+	return r.TrimSilence(silence).Duration()
+}
+
 // probeCodec returns the codec name ffprobe finds in path.
 func probeCodec(t *testing.T, path string) string {
 	t.Helper()
@@ -102,8 +117,9 @@ func TestHTTPStreamListeners(t *testing.T) {
 	defer cancel()
 	opusDone := make(chan string, 1)
 	flacDone := make(chan string, 1)
-	go capture(t, ctx, srv.URL+"/stream.opus", "live.opus", opusDone)
-	go capture(t, ctx, srv.URL+"/stream.flac", "live.flac", flacDone)
+	captures := []string{filepath.Join(t.TempDir(), "live.opus"), filepath.Join(t.TempDir(), "live.flac")}
+	go capture(t, ctx, srv.URL+"/stream.opus", captures[0], opusDone)
+	go capture(t, ctx, srv.URL+"/stream.flac", captures[1], flacDone)
 
 	// The slow listener requests FLAC through Accept and never reads.
 	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
@@ -123,7 +139,7 @@ func TestHTTPStreamListeners(t *testing.T) {
 		t.Errorf("Content-Type for Accept: audio/flac = %q", ct)
 	}
 
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for stream.Listeners() < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -133,6 +149,14 @@ func TestHTTPStreamListeners(t *testing.T) {
 	playQueue(t, p, path)
 	if n := stream.Listeners(); n != 2 {
 		t.Errorf("%d listeners at the end, want 2 after the slow one is dropped", n)
+	}
+	// Playback ends when the last samples are queued, and the listeners
+	// receive them later. Cancelling earlier would cut the captures.
+	for _, path := range captures {
+		deadline := time.Now().Add(30 * time.Second)
+		for soundLength(path) < 3900*time.Millisecond && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	cancel()
 	opusPath, flacPath := <-opusDone, <-flacDone

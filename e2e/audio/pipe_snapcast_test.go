@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -104,7 +106,7 @@ enabled = false
 bind_to_address = 127.0.0.1
 port = %d
 source = pipe://%s?name=default&sampleformat=48000:16:2&mode=create
-buffer = 500
+buffer = 1000
 [logging]
 filter = *:notice
 `, dir, streamPort, fifo)
@@ -114,11 +116,24 @@ filter = *:notice
 	}
 	startProcess(t, exec.Command("snapserver", "-c", confPath))
 
+	// A pulse buffer of 500 ms, five times the default of snapclient 0.26,
+	// lets the client miss the scheduler that long on a busy machine
+	// before the sink underruns. With the default, runs under load lost
+	// 0.2 to 0.4 s of the tone.
 	client := exec.Command("snapclient", "-h", "127.0.0.1", "-p", fmt.Sprint(streamPort),
-		"--player", "pulse", "-s", sink, "--hostID", "tonearm-test", "--logfilter", "*:notice")
+		"--player", "pulse:buffer_time=500", "-s", sink, "--hostID", "tonearm-test", "--logfilter", "*:notice")
 	client.Env = pulsetest.Env(addr)
 	startProcess(t, client)
 
+	// The output opens the FIFO when the player starts and, if it is
+	// missing then, retries only after a backoff while dropping samples.
+	waitFor(t, 30*time.Second, "snapserver to create "+fifo, func() bool {
+		fi, err := os.Stat(fifo)
+		return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+	})
+	waitFor(t, 30*time.Second, "snapclient to open a stream on "+sink, func() bool {
+		return sinkHasInput(t, addr, sink)
+	})
 	specs, err := output.Parse("snapcast:fifo:" + fifo)
 	if err != nil {
 		t.Fatal(err)
@@ -128,24 +143,15 @@ filter = *:notice
 		t.Fatal(err)
 	}
 	p := newPlayer(t, set.Outputs...)
-	// Give snapserver time to create the FIFO and the client to connect.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if fi, err := os.Stat(fifo); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("snapserver did not create %s within 10 s", fifo)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second)
 
 	rec := pulsetest.StartRecording(t, addr, sink)
 	playQueue(t, p, path)
-	// Snapcast plays each chunk its buffer time (500 ms here) after the
+	// Snapcast plays each chunk its buffer time (1 s here) after the
 	// server read it, plus the client's own latency.
-	time.Sleep(1500 * time.Millisecond)
+	waitFor(t, 30*time.Second, "snapclient to play the tone to its end", func() bool {
+		quiet, ok := silentTail(rec.Recorded())
+		return ok && quiet >= time.Second
+	})
 	got := rec.Stop()
 	keepOnFailure(t, got)
 
@@ -159,6 +165,61 @@ filter = *:notice
 	if f := medianFrequency(got); !within(f, 440, 3) {
 		t.Errorf("snapclient played %.1f Hz, want 440", f)
 	}
+}
+
+// waitFor polls cond every 50 ms until it returns true, and fails the test
+// after timeout, naming what it waited for.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sinkHasInput reports whether a stream plays to sink.
+func sinkHasInput(t *testing.T, addr, sink string) bool {
+	t.Helper()
+	sinks, err := exec.Command("pactl", "--server", addr, "list", "short", "sinks").Output()
+	if err != nil {
+		t.Fatalf("pactl list short sinks: %v", err)
+	}
+	index := ""
+	for line := range strings.Lines(string(sinks)) {
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[1] == sink {
+			index = fields[0]
+		}
+	}
+	if index == "" {
+		t.Fatalf("sink %s not in pactl list short sinks", sink)
+	}
+	inputs, err := exec.Command("pactl", "--server", addr, "list", "short", "sink-inputs").Output()
+	if err != nil {
+		t.Fatalf("pactl list short sink-inputs: %v", err)
+	}
+	for line := range strings.Lines(string(inputs)) {
+		if fields := strings.Fields(line); len(fields) >= 2 && fields[1] == index {
+			return true
+		}
+	}
+	return false
+}
+
+// silentTail returns how long the recording has been silent since its last
+// sound, and false while it contains no sound at all.
+func silentTail(r *pulsetest.Recording) (time.Duration, bool) {
+	c := r.Format.Channels
+	for i := r.Frames() - 1; i >= 0; i-- {
+		for _, v := range r.Samples[i*c : (i+1)*c] {
+			if math.Abs(float64(v)) > silence {
+				return frameTime(r, r.Frames()-1-i), true
+			}
+		}
+	}
+	return 0, false
 }
 
 func TestSnapcastTCPReachesServer(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tonearm/tonearm/internal/audio"
 	"github.com/tonearm/tonearm/internal/audio/output"
+	"github.com/tonearm/tonearm/internal/audio/player"
 	"github.com/tonearm/tonearm/internal/testutil/pulsetest"
 )
 
@@ -57,6 +58,41 @@ func TestPulseToneLengthAndFrequency(t *testing.T) {
 	}
 	if peak := sound.Peak(); !within(peak, 0.5, 0.02) {
 		t.Errorf("peak %.3f, want 0.5 at volume 100", peak)
+	}
+}
+
+func TestPulsePlays32BitFLAC(t *testing.T) {
+	requireTool(t, "sox", "sox")
+	requireTool(t, "flac", "flac")
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "tone32.wav")
+	path := filepath.Join(dir, "tone32.flac")
+	for _, args := range [][]string{
+		{"sox", "-n", "-r", "48000", "-c", "2", "-b", "32", "-e", "signed-integer", wav, "synth", "2", "sine", "440", "vol", "0.5"},
+		// flac 1.4 writes 32-bit FLAC, whose frames the built-in decoder
+		// rejects, so the decoder falls back to a flac child.
+		{"flac", "--silent", "--force", "-o", path, wav},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	out, addr, sink := pulseSetup(t)
+	p := newPlayer(t, out)
+	rec := pulsetest.StartRecording(t, addr, sink)
+	playQueue(t, p, path)
+	got := rec.Stop()
+	keepOnFailure(t, got)
+
+	sound := got.TrimSilence(silence)
+	if d := sound.Duration(); d < 1950*time.Millisecond || d > 2050*time.Millisecond {
+		t.Errorf("heard %v of a 2 s 32-bit FLAC tone", d)
+	}
+	if f := sound.Frequency(); !within(f, 440, 2) {
+		t.Errorf("frequency %.1f Hz, want 440", f)
+	}
+	if peak := sound.Peak(); !within(peak, 0.5, 0.02) {
+		t.Errorf("peak %.3f, want 0.5", peak)
 	}
 }
 
@@ -147,14 +183,16 @@ func TestPulseSeekLandsOnRequestedTime(t *testing.T) {
 	waitEvent(t, p, audio.EventStarted)
 	time.Sleep(500 * time.Millisecond)
 	rec := pulsetest.StartRecording(t, addr, sink)
-	recStart := time.Now()
 	if err := p.Seek(4500 * time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	pos := p.Position()
-	at := time.Since(recStart)
-	lead := sinkLatency(t, addr, sink)
+	var readings []positionReading
+	for range 3 {
+		readings = append(readings, readPosition(p))
+		time.Sleep(100 * time.Millisecond)
+	}
+	block := sinkBlock(t, addr, sink)
 	waitEvent(t, p, audio.EventEnded)
 	got := rec.Stop()
 	keepOnFailure(t, got)
@@ -172,11 +210,13 @@ func TestPulseSeekLandsOnRequestedTime(t *testing.T) {
 	if d := after.SoundDuration(silence); d < 1450*time.Millisecond || d > 1550*time.Millisecond {
 		t.Errorf("heard %v after the seek, want the 1.5 s left after 4.5 s", d)
 	}
-	heard := 4500*time.Millisecond + at - frameTime(got, jump) - lead
-	diff := pos - heard
-	t.Logf("Position %v, heard %v, difference %v", pos, heard, diff)
+	heardAt := func(w time.Time) time.Duration {
+		return 4500*time.Millisecond + soundCardOffset(got, block, w) - frameTime(got, jump)
+	}
+	diff := medianOffBy(readings, heardAt)
+	t.Logf("Position minus heard, median of %d readings: %v", len(readings), diff)
 	if diff < -50*time.Millisecond || diff > 50*time.Millisecond {
-		t.Errorf("Position %v 0.5 s after the seek, heard %v: off by %v", pos, heard, diff)
+		t.Errorf("Position 0.5 s after the seek is off from the sound by %v", diff)
 	}
 }
 
@@ -245,39 +285,82 @@ func TestPulsePositionFollowsSound(t *testing.T) {
 	out, addr, sink := pulseSetup(t)
 	p := newPlayer(t, out)
 	rec := pulsetest.StartRecording(t, addr, sink)
-	recStart := time.Now()
 	if err := p.Play(context.Background(), fileSource(path), 0); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, p, audio.EventStarted)
 	time.Sleep(time.Second)
 	// Five readings 200 ms apart; the median is immune to one reading
-	// delayed by the scheduler between Position and the clock.
-	var positions, ats []time.Duration
+	// delayed by the scheduler.
+	var readings []positionReading
 	for range 5 {
-		positions = append(positions, p.Position())
-		ats = append(ats, time.Since(recStart))
+		readings = append(readings, readPosition(p))
 		time.Sleep(200 * time.Millisecond)
 	}
-	lead := sinkLatency(t, addr, sink)
+	block := sinkBlock(t, addr, sink)
 	got := rec.Stop()
 	keepOnFailure(t, got)
 
-	// The sound started at the first loud frame of the recording, so at
-	// wall time `at` the listener had heard at-first of the tone.
 	first, ok := firstLoud(got)
 	if !ok {
 		t.Fatal("recording is silent")
 	}
+	heardAt := func(w time.Time) time.Duration {
+		return soundCardOffset(got, block, w) - first
+	}
+	diff := medianOffBy(readings, heardAt)
+	t.Logf("Position minus heard, median of %d readings: %v", len(readings), diff)
+	if diff < -50*time.Millisecond || diff > 50*time.Millisecond {
+		t.Errorf("Position is off from the sound by %v", diff)
+	}
+}
+
+// positionReading is one call of Position with the wall clock read just
+// before and just after it.
+type positionReading struct {
+	before, after time.Time
+	position      time.Duration
+}
+
+func readPosition(p *player.Player) positionReading {
+	before := time.Now()
+	pos := p.Position()
+	return positionReading{before: before, after: time.Now(), position: pos}
+}
+
+// offBy returns how far the reading is from the position heard at the
+// closest instant during the call, given heardAt, the position heard at a
+// wall time. It is zero when the reading matches some instant between
+// before and after, since the call may have taken its value at any of
+// them.
+func (r positionReading) offBy(heardAt func(time.Time) time.Duration) time.Duration {
+	if earliest := heardAt(r.before); r.position < earliest {
+		return r.position - earliest
+	}
+	if latest := heardAt(r.after); r.position > latest {
+		return r.position - latest
+	}
+	return 0
+}
+
+// medianOffBy returns the median of the readings' offBy, which one reading
+// delayed by the scheduler does not move.
+func medianOffBy(readings []positionReading, heardAt func(time.Time) time.Duration) time.Duration {
 	var diffs []time.Duration
-	for i := range positions {
-		diffs = append(diffs, positions[i]-(ats[i]-first-lead))
+	for _, r := range readings {
+		diffs = append(diffs, r.offBy(heardAt))
 	}
-	t.Logf("Position minus heard: %v", diffs)
 	slices.Sort(diffs)
-	if diff := diffs[len(diffs)/2]; diff < -50*time.Millisecond || diff > 50*time.Millisecond {
-		t.Errorf("Position is off from the sound by %v (median of %v)", diff, diffs)
-	}
+	return diffs[len(diffs)/2]
+}
+
+// soundCardOffset returns the offset in the recording of the frame that a
+// sound card on the sink's clock plays at wall time w. The null sink
+// renders each block when the previous one has played on its clock. So the
+// monitor receives a block's last frame one block before a sound card
+// would play it, and Start marks that arrival for the promptest write.
+func soundCardOffset(r *pulsetest.Recording, block time.Duration, w time.Time) time.Duration {
+	return w.Sub(r.Start) - block
 }
 
 // medianRMS returns the median RMS level of the recording's 10 ms windows,
@@ -329,10 +412,11 @@ func loudDuration(r *pulsetest.Recording) time.Duration {
 	return time.Duration(loud) * 10 * time.Millisecond
 }
 
-// sinkLatency returns the latency pactl reports for sink: how long the
-// null sink renders samples, and so sends them to its monitor, ahead of the
-// time a sound card would play them. Position follows the sound card.
-func sinkLatency(t *testing.T, addr, sink string) time.Duration {
+// sinkBlock returns the latency that pactl reports as configured for sink.
+// A null sink renders blocks of this length, each when the previous one
+// has played on its clock (PulseAudio 16.1), and Position follows that
+// clock.
+func sinkBlock(t *testing.T, addr, sink string) time.Duration {
 	t.Helper()
 	out, err := exec.Command("pactl", "--server", addr, "list", "sinks").Output()
 	if err != nil {
@@ -346,12 +430,12 @@ func sinkLatency(t *testing.T, addr, sink string) time.Duration {
 	if !ok {
 		t.Fatalf("no latency for sink %s in pactl list sinks", sink)
 	}
-	var usec int64
-	if _, err := fmt.Sscanf(rest, "%d usec", &usec); err != nil {
+	var current, configured int64
+	if _, err := fmt.Sscanf(rest, "%d usec, configured %d usec", &current, &configured); err != nil {
 		t.Fatalf("parse sink latency %q: %v", rest[:min(len(rest), 40)], err)
 	}
-	t.Logf("sink latency %d µs", usec)
-	return time.Duration(usec) * time.Microsecond
+	t.Logf("sink latency %d µs, configured %d µs", current, configured)
+	return time.Duration(configured) * time.Microsecond
 }
 
 // firstLoud returns the time of the first frame above silence.

@@ -14,6 +14,13 @@ import (
 type Recording struct {
 	Format  audio.Format
 	Samples []float32
+	// Start maps the recording to wall time, for recordings made by a
+	// Recorder (zero otherwise). It is the earliest, over parec's writes,
+	// of a write's arrival time minus the length recorded up to its end. So
+	// Start plus a frame's offset is never after that frame arrived. Start
+	// runs late only by the delivery delay of the promptest write, so one
+	// prompt write among many keeps it accurate on a busy machine.
+	Start time.Time
 }
 
 // Gap is a run of silence inside a recording.

@@ -23,8 +23,8 @@ import (
 // the monitor is read without resampling.
 var RecordFormat = audio.Format{SampleRate: 48000, Channels: 2}
 
-// recordLatency is parec's buffer size. Stop waits twice this long so the
-// last buffer reaches the recording.
+// recordLatency is parec's buffer size. Stop waits until the recording
+// reaches this far past the moment of the call.
 const recordLatency = 50 * time.Millisecond
 
 // Recorder records the monitor of one sink with parec.
@@ -34,6 +34,7 @@ type Recorder struct {
 	mu     sync.Mutex
 	pcm    bytes.Buffer
 	stderr bytes.Buffer
+	start  time.Time // Recording.Start of the frames written so far
 }
 
 // StartRecording starts recording the monitor of sink on the server at
@@ -79,9 +80,15 @@ func StartRecording(t testing.TB, addr, sink string) *Recorder {
 
 // Write appends parec's output to the recording.
 func (r *Recorder) Write(p []byte) (int, error) {
+	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.pcm.Write(p)
+	n, err := r.pcm.Write(p)
+	start := now.Add(-framesDuration(r.pcm.Len() / (4 * RecordFormat.Channels)))
+	if r.start.IsZero() || start.Before(r.start) {
+		r.start = start
+	}
+	return n, err
 }
 
 // waitForStream polls the server until a source output named stream
@@ -105,13 +112,44 @@ func waitForStream(addr, stream string, proc *process) error {
 	}
 }
 
-// Stop ends the recording and returns it.
+// Stop waits until parec has delivered the monitor up to the moment of the
+// call, ends the recording and returns it.
 func (r *Recorder) Stop() *Recording {
 	r.t.Helper()
-	time.Sleep(2 * recordLatency)
+	if err := r.waitDelivered(time.Now().Add(recordLatency), 10*time.Second); err != nil {
+		r.t.Fatalf("stop recording: %v", err)
+	}
 	if err := r.proc.stop(r.t, syscall.SIGINT); err != nil && !isSignalExit(err) {
 		r.t.Fatalf("parec failed: %v: %s", err, strings.TrimSpace(r.stderr.String()))
 	}
+	return r.Recorded()
+}
+
+// waitDelivered polls until the recording reaches wall time until, as
+// mapped by Start, and fails after timeout.
+func (r *Recorder) waitDelivered(until time.Time, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		r.mu.Lock()
+		start, frames := r.start, r.pcm.Len()/(4*RecordFormat.Channels)
+		r.mu.Unlock()
+		reached := start.Add(framesDuration(frames))
+		if !start.IsZero() && !reached.Before(until) {
+			return nil
+		}
+		if r.proc.exited() {
+			return fmt.Errorf("parec exited: %v: %s", r.proc.err, strings.TrimSpace(r.stderr.String()))
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("parec's recording still ends %v before the requested time after %v", until.Sub(reached), timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Recorded returns a copy of what has been recorded so far, and the
+// whole recording once Stop has returned.
+func (r *Recorder) Recorded() *Recording {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	data := r.pcm.Bytes()
@@ -120,7 +158,12 @@ func (r *Recorder) Stop() *Recording {
 	for i := range samples {
 		samples[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 	}
-	return &Recording{Format: RecordFormat, Samples: samples}
+	return &Recording{Format: RecordFormat, Samples: samples, Start: r.start}
+}
+
+// framesDuration returns the length of frames frames in RecordFormat.
+func framesDuration(frames int) time.Duration {
+	return time.Duration(frames) * time.Second / time.Duration(RecordFormat.SampleRate)
 }
 
 // isSignalExit reports whether err is a process exit caused by a signal,
