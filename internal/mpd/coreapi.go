@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/core"
 	"github.com/tonearm/tonearm/internal/core/scope"
@@ -48,6 +49,9 @@ type CoreAdapter struct {
 	// generation counts invalidations, so a list collected while the
 	// library changed is not stored as current.
 	generation uint64
+	// filling is closed when the running collection of every track
+	// ends, nil when none runs.
+	filling chan struct{}
 }
 
 // NewCoreAdapter returns an adapter over api, the unguarded core. Run must
@@ -59,13 +63,28 @@ func NewCoreAdapter(api core.API, opts CoreOptions) *CoreAdapter {
 	return &CoreAdapter{api: api, opts: opts}
 }
 
-// Run drops the track cache on every library update until ctx ends.
+// Run fills the track cache in the background, so the first command that
+// lists the whole library finds it filled, and drops and refills it on
+// every library update, until ctx ends. It returns an error when the
+// core drops its event subscription.
 func (a *CoreAdapter) Run(ctx context.Context) error {
 	sub, err := a.api.Events().Subscribe(ctx)
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
+	fillCtx, stopFill := context.WithCancel(ctx)
+	refill := make(chan struct{}, 1)
+	filler := make(chan struct{})
+	go func() {
+		defer close(filler)
+		a.fillLoop(fillCtx, refill)
+	}()
+	defer func() {
+		stopFill()
+		<-filler
+	}()
+	refill <- struct{}{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,7 +96,33 @@ func (a *CoreAdapter) Run(ctx context.Context) error {
 			}
 			if ev.Name() == EventLibraryUpdated {
 				a.invalidate()
+				select {
+				case refill <- struct{}{}:
+				default: // a refill is already due
+				}
 			}
+		}
+	}
+}
+
+// fillLoop fills the track cache each time refill receives, until ctx
+// ends.
+func (a *CoreAdapter) fillLoop(ctx context.Context, refill <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-refill:
+		}
+		start := time.Now()
+		all, err := a.tracks(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			a.opts.Log.Warn("MPD track cache not filled; the next listing fills it", "err", err)
+		default:
+			a.opts.Log.Debug("MPD track cache filled", "tracks", len(all), "duration", time.Since(start))
 		}
 	}
 }
@@ -336,31 +381,55 @@ func (g *guardedCore) Search(ctx context.Context, q models.Query, exact bool) ([
 }
 
 // allTracks returns every track below the local library root, from the
-// cache while the library is unchanged. The caller's scope is checked on
-// every call: by a guarded lookup of no URIs when the cache is used, which
-// needs the same scope as browsing, and by the guarded calls that collect
-// the tracks otherwise.
+// cache while the library is unchanged. A guarded lookup of no URIs
+// checks the caller's scope on every call first, because the cache is
+// filled through the unguarded core. That lookup needs the same scope as
+// the browsing and lookups that collect the tracks.
 func (g *guardedCore) allTracks(ctx context.Context) ([]models.Track, error) {
-	a := g.a
-	a.mu.Lock()
-	all, valid, generation := a.all, a.allValid, a.generation
-	a.mu.Unlock()
-	if valid {
-		if _, err := g.api.Library().Lookup(ctx, nil); err != nil {
-			return nil, mapCoreErr(err)
+	if _, err := g.api.Library().Lookup(ctx, nil); err != nil {
+		return nil, mapCoreErr(err)
+	}
+	return g.a.tracks(ctx)
+}
+
+// tracks returns every track below the local library root: from the cache
+// while the library is unchanged, else from the collection that runs, else
+// from a new collection, which it stores in the cache. A caller that waits
+// for another's collection collects again when that one fails, as when
+// its context ended.
+func (a *CoreAdapter) tracks(ctx context.Context) ([]models.Track, error) {
+	for {
+		a.mu.Lock()
+		if a.allValid {
+			all := a.all
+			a.mu.Unlock()
+			return all, nil
 		}
-		return all, nil
+		if running := a.filling; running != nil {
+			a.mu.Unlock()
+			select {
+			case <-running:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		a.filling = done
+		generation := a.generation
+		a.mu.Unlock()
+
+		all, err := (&guardedCore{a: a, api: a.api}).collectTracks(ctx)
+
+		a.mu.Lock()
+		a.filling = nil
+		close(done)
+		if err == nil && a.generation == generation {
+			a.all, a.allValid = all, true
+		}
+		a.mu.Unlock()
+		return all, err
 	}
-	all, err := g.collectTracks(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	if a.generation == generation {
-		a.all, a.allValid = all, true
-	}
-	a.mu.Unlock()
-	return all, nil
 }
 
 // maxFolderLookup is the number of tracks at which a folder lookup may

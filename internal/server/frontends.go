@@ -29,8 +29,9 @@ import (
 	"github.com/tonearm/tonearm/internal/webui"
 )
 
-// mpdFrontend runs the MPD server and the adapter that keeps its track
-// cache in step with library updates.
+// mpdFrontend runs the MPD server and the adapter that fills its track
+// cache in the background at start and refills it after library updates,
+// such as the end of the initial scan.
 type mpdFrontend struct {
 	srv     *mpd.Server
 	adapter *mpd.CoreAdapter
