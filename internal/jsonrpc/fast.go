@@ -14,8 +14,8 @@ import (
 
 // parsedRequest is one decoded request.
 type parsedRequest struct {
-	jsonrpc   string
-	method    string
+	jsonrpc   []byte
+	method    []byte
 	hasMethod bool // false when "method" is absent or null
 	params    json.RawMessage
 	id        json.RawMessage
@@ -141,17 +141,17 @@ func valueEnd(b []byte, i int) int {
 
 // plainString returns the contents of a JSON string made of printable
 // ASCII without escapes, which decode to themselves.
-func plainString(v []byte) (string, bool) {
+func plainString(v []byte) ([]byte, bool) {
 	if len(v) < 2 || v[0] != '"' {
-		return "", false
+		return nil, false
 	}
 	inner := v[1 : len(v)-1]
 	for _, c := range inner {
 		if c < 0x20 || c > 0x7e || c == '\\' || c == '"' {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(inner), true
+	return inner, true
 }
 
 // appendSuccess appends the success reply for id and result as

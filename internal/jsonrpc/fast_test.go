@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"math"
-	"reflect"
 	"testing"
 	"time"
 )
@@ -61,7 +60,9 @@ func checkDecodeRequest(t *testing.T, in []byte) {
 	if err != nil {
 		t.Fatalf("%s: fast decoder accepted input that encoding/json rejects: %v", in, err)
 	}
-	if !reflect.DeepEqual(fast, slow) {
+	if !bytes.Equal(fast.jsonrpc, slow.jsonrpc) || !bytes.Equal(fast.method, slow.method) || fast.hasMethod != slow.hasMethod ||
+		!bytes.Equal(fast.params, slow.params) || (fast.params == nil) != (slow.params == nil) ||
+		!bytes.Equal(fast.id, slow.id) || (fast.id == nil) != (slow.id == nil) {
 		t.Errorf("%s: fast decoder returned %+v, encoding/json %+v", in, fast, slow)
 	}
 }

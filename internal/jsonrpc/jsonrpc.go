@@ -133,9 +133,9 @@ func decodeRequestSlow(raw []byte) (parsedRequest, error) {
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return parsedRequest{}, err
 	}
-	c := parsedRequest{jsonrpc: req.JSONRPC, params: req.Params, id: req.ID}
+	c := parsedRequest{jsonrpc: []byte(req.JSONRPC), params: req.Params, id: req.ID}
 	if req.Method != nil {
-		c.method, c.hasMethod = *req.Method, true
+		c.method, c.hasMethod = []byte(*req.Method), true
 	}
 	return c, nil
 }
@@ -240,7 +240,7 @@ func (d *Dispatcher) handleOne(ctx context.Context, raw []byte) (Response, bool)
 			return errorResponse(nil, CodeInvalidRequest, "Invalid Request", nil), true
 		}
 	}
-	if req.jsonrpc != "2.0" {
+	if string(req.jsonrpc) != "2.0" {
 		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", `"jsonrpc" member must be included`), true
 	}
 	if !req.hasMethod {
@@ -250,13 +250,13 @@ func (d *Dispatcher) handleOne(ctx context.Context, raw []byte) (Response, bool)
 	if !notification && !validID(req.id) {
 		return errorResponse(nil, CodeInvalidRequest, "Invalid Request", `"id" must be a string, number or null`), true
 	}
-	m, ok := d.methods[req.method]
+	m, ok := d.methods[string(req.method)]
 	if !ok {
 		if notification {
 			return Response{}, false
 		}
 		return errorResponse(req.id, CodeMethodNotFound, "Method not found",
-			fmt.Sprintf("Unknown method %q", truncate(req.method, 80))), true
+			fmt.Sprintf("Unknown method %q", truncate(string(req.method), 80))), true
 	}
 	args, perr := bindParams(m, req.params)
 	if perr != "" {
