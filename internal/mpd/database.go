@@ -142,7 +142,11 @@ func (b byPath) Swap(i, j int) {
 // sortedLibrary returns all, the whole library, sorted by path, and each
 // track's path, from the cache while the core returns the same slice.
 func (c *conn) sortedLibrary(all []models.Track) ([]models.Track, []string) {
-	if tracks, paths, ok := c.s.sorted.lookup(all); ok {
+	return c.s.sortedLibrary(all)
+}
+
+func (s *Server) sortedLibrary(all []models.Track) ([]models.Track, []string) {
+	if tracks, paths, ok := s.sorted.lookup(all); ok {
 		return tracks, paths
 	}
 	// The core may share the returned slice with other callers, so the
@@ -153,7 +157,7 @@ func (c *conn) sortedLibrary(all []models.Track) ([]models.Track, []string) {
 	}
 	matches := make([]match, len(all))
 	for i := range all {
-		matches[i] = match{c.s.paths.get(all[i].URI), i}
+		matches[i] = match{s.paths.get(all[i].URI), i}
 	}
 	sorted := sort.SliceIsSorted(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
 	if !sorted {
@@ -164,7 +168,7 @@ func (c *conn) sortedLibrary(all []models.Track) ([]models.Track, []string) {
 	for i, m := range matches {
 		out[i], paths[i] = all[m.index], m.path
 	}
-	c.s.sorted.store(all, out, paths)
+	s.sorted.store(all, out, paths)
 	return out, paths
 }
 

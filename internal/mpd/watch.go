@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tonearm/tonearm/internal/models"
 )
 
 // maxSnapshots bounds the tracklist versions kept for plchanges.
@@ -37,8 +39,16 @@ func (s *Server) watchEvents(ctx context.Context) {
 		s.log.Warn("MPD frontend gets no core events: single oneshot and playtime will not update", "err", err)
 		return
 	}
+	warm := make(chan struct{}, 1)
+	warm <- struct{}{}
+	go s.warmLoop(ctx, core, warm)
 	for ev := range events {
 		switch ev.Name {
+		case EventLibraryUpdated:
+			select {
+			case warm <- struct{}{}:
+			default: // a warm-up is already due
+			}
 		case EventPlaybackStateChanged, EventTrackPlaybackStarted:
 			state, err := core.PlaybackState(ctx)
 			if err != nil {
@@ -50,6 +60,53 @@ func (s *Server) watchEvents(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// maxWarmRounds bounds the warm-ups run for one request.
+const maxWarmRounds = 3
+
+// warmLoop warms the listing caches each time warm receives, until ctx
+// ends.
+func (s *Server) warmLoop(ctx context.Context, core Core, warm <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-warm:
+		}
+		// NOTE: this server and the core adapter see a library update
+		// in either order. A warm-up that read the library before the
+		// adapter dropped its cache runs again on the new list.
+		for range maxWarmRounds {
+			if fresh, err := s.warmLibrary(ctx, core); err != nil || fresh {
+				break
+			}
+		}
+	}
+}
+
+// warmLibrary sorts the whole library, builds its folder tree and reads
+// the folder times that listallinfo writes, so that the first listing
+// after a start or a library update finds them cached. It reports
+// whether the core still returns the library it warmed.
+func (s *Server) warmLibrary(ctx context.Context, core Core) (bool, error) {
+	start := time.Now()
+	all, err := core.Search(ctx, models.Query{}, false)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("MPD listing cache not warmed; the next listing fills it", "err", err)
+		}
+		return false, err
+	}
+	tracks, paths := s.sortedLibrary(all)
+	tree := s.sorted.libraryTree(tracks, func() *dirTree { return buildTree(tracks, paths, "") })
+	tree.walk(func(dir string) { s.sorted.folderTime(dir, s.folderTime) }, func(treeSong) {})
+	s.log.Debug("MPD listing cache warmed", "tracks", len(tracks), "duration", time.Since(start))
+	now, err := core.Search(ctx, models.Query{}, false)
+	if err != nil {
+		return false, err
+	}
+	return len(now) == len(all) && (len(all) == 0 || &now[0] == &all[0]), nil
 }
 
 // oneshotEnded reports whether playback stopped after it played with
