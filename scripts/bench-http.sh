@@ -130,6 +130,8 @@ port = $mpd_port
 [http]
 hostname = 127.0.0.1
 port = $tonearm_port
+# One address opens the 100 event sockets; Mopidy has no such cap.
+max_websockets_per_principal = 0
 CONF
 chmod 600 "$work/tonearm/tonearm.conf"
 HOME=$work/tonearm "$work/bin/tonearm" "${root_args[@]}" --config "$work/tonearm/tonearm.conf" local scan >"$work/tonearm/scan.log" 2>&1
