@@ -27,10 +27,13 @@ func (e publicError) Unwrap() error  { return e.err }
 // toPublic maps core's errors onto Mopidy's exception names. Errors it
 // does not know stay private, so their text reaches only the log.
 func toPublic(err error) error {
+	if err == nil {
+		// Returning before perm is declared saves its heap allocation,
+		// which errors.As would otherwise force on every call.
+		return nil
+	}
 	var perm *core.PermissionError
 	switch {
-	case err == nil:
-		return nil
 	case errors.As(err, &perm):
 		return publicError{"PermissionError", fmt.Errorf("permission denied: %s needs scope %s", perm.Method, perm.Scope)}
 	case errors.Is(err, core.ErrPermission):

@@ -33,13 +33,35 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "login required: send a session cookie or an API token", http.StatusUnauthorized)
 		return
 	}
-	buf := s.rpcBuffers.Get().(*rpcBuffer)
-	defer s.rpcBuffers.Put(buf)
-	buf.body.Reset()
-	if _, err := buf.body.ReadFrom(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)); err != nil {
+	if r.ContentLength > s.opts.MaxBodyBytes {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	buf := s.rpcBuffers.Get().(*rpcBuffer)
+	defer s.rpcBuffers.Put(buf)
+	buf.body.Reset()
+	// net/http ends a body with a declared Content-Length at that length,
+	// which is checked above, so only a body of unknown length (chunked)
+	// needs a MaxBytesReader.
+	body := r.Body
+	if r.ContentLength < 0 {
+		body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	} else {
+		buf.body.Grow(int(r.ContentLength))
+	}
+	if _, err := buf.body.ReadFrom(body); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		s.log.Debug("JSON-RPC request body not read", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "request body not read", http.StatusBadRequest)
+		return
+	}
+	// Closing the body, which is read to its end here, spares net/http
+	// the pass that discards any unread rest after the handler.
+	_ = r.Body.Close()
 	buf.reply = s.opts.Dispatcher.AppendReply(WithPrincipal(r.Context(), p), buf.reply[:0], buf.body.Bytes())
 	w.Header()["Content-Type"] = s.jsonContentType
 	if len(buf.reply) > 0 {

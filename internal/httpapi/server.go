@@ -256,16 +256,36 @@ func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 
 type principalKey struct{}
 
+// principalContext is a context that carries the caller. It costs one
+// allocation per call, where context.WithValue costs a second one to box
+// the Principal into an interface.
+type principalContext struct {
+	context.Context
+	p scope.Principal
+}
+
+// Value returns the principalContext itself for principalKey, so that
+// PrincipalFrom finds the nearest caller without boxing it.
+func (c *principalContext) Value(key any) any {
+	if _, ok := key.(principalKey); ok {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
 // WithPrincipal returns ctx carrying p.
 func WithPrincipal(ctx context.Context, p scope.Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return &principalContext{Context: ctx, p: p}
 }
 
 // PrincipalFrom returns the caller stored by the frontend. The second
 // value is false when none was stored, which callers treat as no rights.
 func PrincipalFrom(ctx context.Context) (scope.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(scope.Principal)
-	return p, ok
+	c, ok := ctx.Value(principalKey{}).(*principalContext)
+	if !ok {
+		return scope.Principal{}, false
+	}
+	return c.p, true
 }
 
 // anonymousScopes are the rights of a caller without login where that is
