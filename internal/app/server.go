@@ -43,6 +43,7 @@ func (r *runner) runServer(ctx context.Context) error {
 	}
 	r.log.Info("starting tonearm", "version", Version, "config_files", r.cfg.Files,
 		"data_dir", r.cfg.Core.DataDir)
+	defer r.tuneGC()()
 	comps, err := r.opts.Wiring.Components(ctx, env)
 	if err != nil {
 		return fmt.Errorf("build components: %w", err)
@@ -92,4 +93,16 @@ func (r *runner) runLocalClear(ctx context.Context) error {
 	}
 	fmt.Fprintln(r.opts.Stdout, "library cleared")
 	return nil
+}
+
+// tuneGC keeps the heap goal at defaultHeapFloor or more while the server
+// runs, unless the environment sets GOGC, which the Go runtime then
+// applies as usual. It returns the function that ends the floor.
+func (r *runner) tuneGC() (stop func()) {
+	if value, ok := r.opts.LookupEnv("GOGC"); ok {
+		r.log.Info("garbage collector tuned by the environment", "component", "app", "GOGC", value)
+		return func() {}
+	}
+	r.log.Debug("garbage collector heap floor set", "component", "app", "floor_mib", defaultHeapFloor>>20)
+	return startHeapFloor(defaultHeapFloor)
 }
