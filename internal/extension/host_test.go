@@ -3,6 +3,7 @@ package extension
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,19 @@ func TestSettingsBounded(t *testing.T) {
 	}
 	if _, err := New(Options{Installed: []pkg.Installed{}, Settings: map[string]map[string]string{"a": many}}); err == nil {
 		t.Error("more settings than the limit accepted")
+	}
+}
+
+func TestDescribeExitNamesMemoryLimit(t *testing.T) {
+	// Both are first lines of a Go 1.26 program that hit its memory limit.
+	for _, line := range []string{"fatal error: out of memory", "fatal error: runtime: cannot allocate memory"} {
+		err := describeExit(errors.New("extension closed its output: EOF"), nil, false, []string{line})
+		if !strings.Contains(err.Error(), "(memory limit)") {
+			t.Errorf("stderr %q: %v, want the memory limit named", line, err)
+		}
+	}
+	err := describeExit(errors.New("extension closed its output: EOF"), nil, false, []string{"panic: boom"})
+	if strings.Contains(err.Error(), "memory limit") {
+		t.Errorf("stderr without an allocation failure: %v names the memory limit", err)
 	}
 }

@@ -294,7 +294,7 @@ func describeExit(runErr, waitErr error, hitCPU bool, tail []string) error {
 		reason += " (CPU time limit)"
 	}
 	for _, l := range tail {
-		if strings.Contains(l, "out of memory") {
+		if isOutOfMemory(l) {
 			reason += " (memory limit)"
 			break
 		}
@@ -306,6 +306,15 @@ func describeExit(runErr, waitErr error, hitCPU bool, tail []string) error {
 		reason += ": " + tail[0]
 	}
 	return fmt.Errorf("extension %s: %v", reason, runErr)
+}
+
+// isOutOfMemory reports whether a line of standard error is a Go runtime's
+// report of a failed allocation. Go 1.26 prints "out of memory" when the
+// heap cannot grow, but "runtime: cannot allocate memory" when its
+// persistent allocator fails, as a GC worker's allocation may under the
+// sandbox's memory limit.
+func isOutOfMemory(line string) bool {
+	return strings.Contains(line, "out of memory") || strings.Contains(line, "runtime: cannot allocate memory")
 }
 
 // logStderr logs the extension's standard error line by line, bounded in
