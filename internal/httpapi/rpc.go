@@ -19,6 +19,9 @@ import (
 
 const wsWriteTimeout = 10 * time.Second
 
+// rpcPath is where JSON-RPC calls are posted, as in Mopidy 3.4.
+const rpcPath = "/mopidy/rpc"
+
 // handleRPC serves POST /mopidy/rpc. As in Mopidy 3.4 with csrf_protection
 // on, the body must be declared application/json, which a browser cannot
 // send cross-site without a CORS preflight.

@@ -39,9 +39,24 @@ func securityHeaders(tls bool, version string, next http.Handler) http.Handler {
 	if tls {
 		static = append(static, header{"Strict-Transport-Security", []string{"max-age=31536000"}})
 	}
+	// JSON-RPC replies are never rendered as documents, so they leave out
+	// the two headers that only documents use: Referrer-Policy governs the
+	// requests a document makes, Cross-Origin-Opener-Policy its browsing
+	// context group. With Content-Type, nine entries would outgrow the
+	// header map's first allocation on every call.
+	var rpc []header
+	for _, sh := range static {
+		if sh.name != "Referrer-Policy" && sh.name != "Cross-Origin-Opener-Policy" {
+			rpc = append(rpc, sh)
+		}
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		for _, sh := range static {
+		set := static
+		if r.URL.Path == rpcPath {
+			set = rpc
+		}
+		for _, sh := range set {
 			h[sh.name] = sh.values
 		}
 		next.ServeHTTP(w, r)

@@ -200,8 +200,8 @@ func New(opts Options) (*Server, error) {
 	}))
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /mopidy/rpc", s.handleRPC)
-	mux.HandleFunc("OPTIONS /mopidy/rpc", s.handlePreflight)
+	mux.HandleFunc("POST "+rpcPath, s.handleRPC)
+	mux.HandleFunc("OPTIONS "+rpcPath, s.handlePreflight)
 	mux.HandleFunc("GET /mopidy/ws", s.handleWebSocket)
 	mux.HandleFunc("GET /mopidy/ws/", s.handleWebSocket)
 	mux.HandleFunc("GET /mopidy/{$}", s.handleAppList)

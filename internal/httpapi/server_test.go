@@ -193,6 +193,28 @@ func TestSecurityHeadersOnEveryPage(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersOnRPCReplies checks that JSON-RPC replies keep every
+// header that applies to a non-document response.
+func TestSecurityHeadersOnRPCReplies(t *testing.T) {
+	env := newTestEnv(t, Options{Loopback: true})
+	resp := env.post(t, `{"jsonrpc":"2.0","id":1,"method":"core.get_version"}`, nil)
+	resp.Body.Close()
+	want := map[string]string{
+		"X-Content-Type-Options":       "nosniff",
+		"X-Frame-Options":              "DENY",
+		"Cross-Origin-Resource-Policy": "same-origin",
+		"Cache-Control":                "no-cache",
+	}
+	for name, value := range want {
+		if got := resp.Header.Get(name); got != value {
+			t.Errorf("%s = %q, want %q", name, got, value)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP = %q", csp)
+	}
+}
+
 func TestAccountsRequireLogin(t *testing.T) {
 	env := newTestEnv(t, Options{Loopback: true})
 	ctx := context.Background()
