@@ -115,6 +115,12 @@ func TestHostileExtension(t *testing.T) {
 
 	// Play hello's tracks for the whole attack, to show the core keeps
 	// playing.
+	greetings := core.Guard(s.core, scope.Principal{Kind: scope.KindToken, ID: "g",
+		Scopes: scope.NewSet(scope.EventsExt)})
+	greeted, err := greetings.Events().Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.core.Tracklist().Add(ctx, nil, nil, []string{"hello:track/1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +128,17 @@ func TestHostileExtension(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPlaying(t, s)
+	// hello publishes ext.hello.greeted once the track starts. Waiting for
+	// it keeps it out of the subscription that checks forged events.
+	select {
+	case ev := <-greeted.Events():
+		if ev.Name() != "ext.hello.greeted" {
+			t.Fatalf("event %q before hello's greeting", ev.Name())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("no ext.hello.greeted within 60 s of playback")
+	}
+	greeted.Close()
 	start := s.player.Position()
 
 	t.Run("read inside grant", func(t *testing.T) {
