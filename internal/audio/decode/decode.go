@@ -2,14 +2,16 @@
 // interleaved float32 frames. It recognises the format from magic bytes and
 // decodes MP3, FLAC, Ogg Vorbis, Ogg Opus and WAV with memory-safe Go
 // decoders, trimming encoder delay and padding so that every stream has the
-// length of the PCM that was encoded. Anything else (M4A with AAC or ALAC,
-// MPEG-2.5 MP3, free-format MP3, Ogg FLAC, AIFF) goes to a sandboxed ffmpeg
-// child process that reads the bytes on stdin.
+// length of the PCM that was encoded. A native FLAC file that the Go
+// decoder rejects, such as 32-bit FLAC, goes to a sandboxed flac child
+// process first. Anything else (M4A with AAC or ALAC, MPEG-2.5 MP3,
+// free-format MP3, Ogg FLAC, AIFF), and FLAC that flac cannot decode, goes
+// to a sandboxed ffmpeg child process that reads the bytes on stdin.
 //
-// The fallback starts ffmpeg through sandbox.Command, which re-executes the
-// current binary, so every program and test binary that decodes such
-// formats must call sandbox.RunChildIfRequested first thing in main or
-// TestMain.
+// The fallbacks start their programs through sandbox.Command, which
+// re-executes the current binary, so every program and test binary that
+// decodes such formats must call sandbox.RunChildIfRequested first thing in
+// main or TestMain.
 package decode
 
 import (

@@ -120,7 +120,7 @@ func TestFLACCommandMissingFallsToFFmpeg(t *testing.T) {
 	if err == nil {
 		t.Fatal("Open succeeded without the flac and ffmpeg fallbacks")
 	}
-	for _, want := range []string{"flac fallback", "flac not found", "ffmpeg fallback"} {
+	for _, want := range []string{"flac fallback", "flac not found", "install the Debian package flac", "ffmpeg fallback"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
