@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -43,6 +44,9 @@ type Options struct {
 	HomeDir string
 	// Getuid returns the effective user id; nil means os.Geteuid.
 	Getuid func() int
+	// LookPath finds a program as exec.LookPath does; nil means
+	// exec.LookPath.
+	LookPath func(file string) (string, error)
 	// Wiring builds the server's parts; the zero value means DefaultWiring.
 	Wiring Wiring
 }
@@ -62,6 +66,9 @@ func (o *Options) fill() {
 	}
 	if o.Getuid == nil {
 		o.Getuid = os.Geteuid
+	}
+	if o.LookPath == nil {
+		o.LookPath = exec.LookPath
 	}
 	if o.Wiring.Components == nil && o.Wiring.NewScanner == nil {
 		o.Wiring = DefaultWiring()

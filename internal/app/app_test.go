@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,8 @@ type harness struct {
 	uid    int
 	stdin  string
 	wiring Wiring
+	// lookPath replaces exec.LookPath when it is not nil.
+	lookPath func(string) (string, error)
 }
 
 func newHarness(t *testing.T) *harness {
@@ -39,9 +42,10 @@ func (h *harness) run(ctx context.Context, args ...string) (int, string, string)
 			v, ok := h.env[name]
 			return v, ok
 		},
-		HomeDir: h.home,
-		Getuid:  func() int { return h.uid },
-		Wiring:  h.wiring,
+		HomeDir:  h.home,
+		Getuid:   func() int { return h.uid },
+		LookPath: h.lookPath,
+		Wiring:   h.wiring,
 	})
 	return code, stdout.String(), stderr.String()
 }
@@ -444,6 +448,29 @@ func TestDoctor(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+func TestDoctorMissingPrograms(t *testing.T) {
+	h := newHarness(t)
+	h.lookPath = func(file string) (string, error) {
+		if file == "flac" {
+			return "/usr/bin/flac", nil
+		}
+		return "", exec.ErrNotFound
+	}
+	code, stdout, _ := h.run(context.Background(), "doctor")
+	if code != ExitOK {
+		t.Errorf("exit %d, want 0: a missing program is no insecure setting", code)
+	}
+	if !strings.Contains(stdout, "MISSING: ffmpeg not found in PATH") {
+		t.Errorf("doctor output lacks the missing ffmpeg:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "install the Debian package ffmpeg") {
+		t.Errorf("doctor output lacks the package to install:\n%s", stdout)
+	}
+	if strings.Contains(stdout, "MISSING: flac") {
+		t.Errorf("doctor reports flac, which was found:\n%s", stdout)
 	}
 }
 

@@ -38,6 +38,11 @@ func (r *runner) runDoctor() int {
 	for _, f := range findings {
 		fmt.Fprintf(r.opts.Stdout, "INSECURE: %s\n  fix: %s\n", f.problem, f.fix)
 	}
+	// A missing decoder program limits what plays but is no insecure
+	// setting, so it does not change the exit status.
+	for _, m := range missingPrograms(r.opts.LookPath) {
+		fmt.Fprintf(r.opts.Stdout, "MISSING: %s\n  fix: %s\n", m.problem, m.fix)
+	}
 	if len(findings) > 0 {
 		fmt.Fprintf(r.opts.Stdout, "%d insecure setting(s) found\n", len(findings))
 		return ExitFailure
@@ -151,6 +156,31 @@ func checkFiles(cfg *config.Config) []finding {
 		} else if path != "" {
 			out = append(out, finding{fmt.Sprintf("%s is accessible by group or others (mode %04o)",
 				path, mode), "run: chmod -R go-rwx " + dir})
+		}
+	}
+	return out
+}
+
+// decoderPrograms are the programs that internal/audio/decode runs as
+// sandboxed fallbacks, with the Debian package that installs each and
+// what does not play without it.
+var decoderPrograms = []struct {
+	name, pkg, needed string
+}{
+	{"ffmpeg", "ffmpeg", "M4A (AAC, ALAC), MPEG-2.5 and free-format MP3, Ogg FLAC and AIFF files"},
+	{"flac", "flac", "FLAC files that the built-in decoder rejects, such as 32-bit FLAC"},
+}
+
+// missingPrograms returns a finding for each decoder program that
+// lookPath does not find.
+func missingPrograms(lookPath func(string) (string, error)) []finding {
+	var out []finding
+	for _, p := range decoderPrograms {
+		if _, err := lookPath(p.name); err != nil {
+			out = append(out, finding{
+				problem: fmt.Sprintf("%s not found in PATH, so these do not play: %s", p.name, p.needed),
+				fix:     fmt.Sprintf("install the Debian package %s", p.pkg),
+			})
 		}
 	}
 	return out
