@@ -170,12 +170,8 @@ func writeExtensionList(w io.Writer, dir string, cfg *config.Config) error {
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tSIGNATURE\tSTATUS\tSCHEMES\tSCOPES")
 	for _, inst := range list {
-		signature := "UNSIGNED"
-		if inst.Record.Signed {
-			signature = "key " + inst.Record.Key
-		}
 		m := inst.Manifest
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, m.Version, signature, extensionStatus(inst, cfg, trusted),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Name, m.Version, inst.SignatureLabel(), extensionStatus(inst, cfg, trusted),
 			strings.Join(m.Schemes, ","), strings.Join(m.Scopes, ","))
 	}
 	if err := tw.Flush(); err != nil {

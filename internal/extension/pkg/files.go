@@ -148,12 +148,8 @@ func WriteList(w io.Writer, dir string) error {
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tSIGNATURE\tSCHEMES\tSCOPES")
 	for _, inst := range list {
-		signature := "UNSIGNED"
-		if inst.Record.Signed {
-			signature = "key " + inst.Record.Key
-		}
 		m := inst.Manifest
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Version, signature,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.Version, inst.SignatureLabel(),
 			strings.Join(m.Schemes, ","), strings.Join(m.Scopes, ","))
 	}
 	if err := tw.Flush(); err != nil {

@@ -153,6 +153,15 @@ func writeFiles(dir string, m *manifest.Manifest, files []entry, rec Record) err
 	return root.WriteFile(RecordName, data, fsutil.FileMode)
 }
 
+// SignatureLabel returns "key " and the signing key's fingerprint, or
+// UNSIGNED for a package installed with --allow-unsigned.
+func (i Installed) SignatureLabel() string {
+	if i.Record.Signed {
+		return "key " + i.Record.Key
+	}
+	return "UNSIGNED"
+}
+
 // List returns the extensions installed in dir, sorted by name. A folder
 // whose manifest or record fails to load is returned in the error list
 // and skipped.
