@@ -40,10 +40,9 @@ func securityHeaders(tls bool, version string, next http.Handler) http.Handler {
 		static = append(static, header{"Strict-Transport-Security", []string{"max-age=31536000"}})
 	}
 	// JSON-RPC replies are never rendered as documents, so they leave out
-	// the two headers that only documents use: Referrer-Policy governs the
-	// requests a document makes, Cross-Origin-Opener-Policy its browsing
-	// context group. With Content-Type, nine entries would outgrow the
-	// header map's first allocation on every call.
+	// Referrer-Policy and Cross-Origin-Opener-Policy, which only act on
+	// documents. Without them the header map, Content-Type included, fits
+	// in its first allocation.
 	var rpc []header
 	for _, sh := range static {
 		if sh.name != "Referrer-Policy" && sh.name != "Cross-Origin-Opener-Policy" {
