@@ -23,8 +23,8 @@ const goHeapMinimum = 4 << 20
 
 // heapFloor raises GOGC while the live heap is small, so that the heap
 // goal is about floor bytes rather than twice the live heap. Once the live
-// heap reaches floor/2, GOGC is 100, Go's default, so a large library
-// keeps the usual heap goal of twice its live heap and never gets the
+// heap reaches floor/2, GOGC is 100, Go's default. A large library thus
+// keeps the usual heap goal of twice its live heap, and never gets the
 // more frequent collections that a fixed memory limit would cause.
 type heapFloor struct {
 	floor uint64
@@ -85,7 +85,8 @@ func (h *heapFloor) adjust() bool {
 }
 
 // gcPercentFor returns the GOGC that makes the heap goal, live*(1+GOGC/100),
-// about floor bytes, and at least 100.
+// about floor bytes. The result is at least 100 and, above 100, at most
+// floor*100/goHeapMinimum.
 func gcPercentFor(live, floor uint64) int {
 	maxPercent := int(floor * 100 / goHeapMinimum)
 	if live == 0 {

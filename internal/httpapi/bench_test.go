@@ -20,15 +20,18 @@ import (
 	"github.com/tonearm/tonearm/internal/jsonrpc"
 )
 
-// BenchmarkRPCGetState measures one POST /mopidy/rpc call through the whole
-// handler chain with the real core, as an anonymous loopback caller.
-func BenchmarkRPCGetState(b *testing.B) {
+// newBenchServer builds a Server with the real core, an audiotest player
+// and an auth store in a temporary directory. It closes the core and the
+// store when the benchmark ends.
+func newBenchServer(b *testing.B) *Server {
+	b.Helper()
 	player := audiotest.New(audiotest.Options{})
 	c, err := core.New(core.Options{Player: player, Version: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	b.Cleanup(func() { c.Close() })
+
 	d, err := NewDispatcher(c, jsonrpc.Options{}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -37,11 +40,19 @@ func BenchmarkRPCGetState(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer store.Close()
+	b.Cleanup(func() { store.Close() })
+
 	s, err := New(Options{Hostname: "127.0.0.1", Loopback: true, Dispatcher: d, Auth: store})
 	if err != nil {
 		b.Fatal(err)
 	}
+	return s
+}
+
+// BenchmarkRPCGetState measures one POST /mopidy/rpc call through the whole
+// handler chain with the real core, as an anonymous loopback caller.
+func BenchmarkRPCGetState(b *testing.B) {
+	s := newBenchServer(b)
 	body := `{"jsonrpc":"2.0","id":1,"method":"core.playback.get_state"}`
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -62,25 +73,7 @@ func BenchmarkRPCGetState(b *testing.B) {
 // request and reads the reply with a few slice operations, so nearly
 // every allocation it reports is the server's.
 func BenchmarkRPCOverTCP(b *testing.B) {
-	player := audiotest.New(audiotest.Options{})
-	c, err := core.New(core.Options{Player: player, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	d, err := NewDispatcher(c, jsonrpc.Options{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := auth.Open(auth.Options{Path: b.TempDir() + "/auth.db", Scopes: scopeNames()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	s, err := New(Options{Hostname: "127.0.0.1", Loopback: true, Dispatcher: d, Auth: store})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := newBenchServer(b)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)

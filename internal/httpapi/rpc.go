@@ -19,7 +19,7 @@ import (
 
 const wsWriteTimeout = 10 * time.Second
 
-// rpcPath is where JSON-RPC calls are posted, as in Mopidy 3.4.
+// rpcPath is the URL path that JSON-RPC calls are posted to, as in Mopidy 3.4.
 const rpcPath = "/mopidy/rpc"
 
 // handleRPC serves POST /mopidy/rpc. As in Mopidy 3.4 with csrf_protection
@@ -73,7 +73,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 	buf.trim()
 }
 
-// rpcBuffer holds one call's request body and reply. The reply is written
+// rpcBuffer contains one call's request body and reply. The reply is written
 // to the connection before the buffer is reused, and the dispatcher keeps
 // no reference to either slice after AppendReply.
 type rpcBuffer struct {
@@ -95,7 +95,7 @@ func (b *rpcBuffer) trim() {
 	}
 }
 
-// handlePreflight answers a CORS preflight for an allowed origin.
+// handlePreflight replies to a CORS preflight from an allowed origin.
 func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
 	if !s.originAllowed(origin, r.Host) {

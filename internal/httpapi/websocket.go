@@ -48,9 +48,9 @@ func newSocketSlots(total, perPrincipal int) *socketSlots {
 	}
 }
 
-// socketKey returns the key that counts the WebSockets of p: its account
-// or API token, or for a caller without a login, who all share the
-// anonymous principal, its IP address or IPv6 /64.
+// socketKey returns the key under which the WebSockets of p are counted:
+// its account or API token. Callers without a login share the anonymous
+// principal, so they are counted by IP address or IPv6 /64 instead.
 func socketKey(p scope.Principal, remote string) string {
 	if p.Kind == scope.KindSession && p.ID == "anonymous" {
 		return "address:" + connlimit.AddressKey(remote)
@@ -93,8 +93,9 @@ func (s *Server) acquireSocket(w http.ResponseWriter, r *http.Request, p scope.P
 }
 
 // keepAlive pings the peer every PingInterval until ctx ends, and closes
-// the socket when a pong does not arrive within PongTimeout, so a peer
-// that vanished without a close frame frees its slot. Browsers send the
+// the socket when a ping fails or its pong does not arrive within
+// PongTimeout, so a peer that vanished without a close frame frees its
+// slot. Browsers send the
 // pong by themselves. The pong is read by the handler's Read loop, which
 // therefore must run meanwhile.
 func (s *Server) keepAlive(ctx context.Context, conn *websocket.Conn, p scope.Principal, remote string) {

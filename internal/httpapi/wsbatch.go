@@ -29,7 +29,7 @@ type batchConn struct {
 	mu      sync.Mutex // guards hold and held, and serialises writes
 	hold    bool
 	held    []byte
-	timeout time.Duration // write deadline for sending held bytes
+	timeout time.Duration // write timeout for sending held bytes
 }
 
 // Write sends p, or appends it to the held bytes while a hold is set.

@@ -23,8 +23,9 @@ type parsedRequest struct {
 
 // decodeRequest decodes a request object whose members are the four
 // JSON-RPC names spelled exactly, each at most once, with "jsonrpc" and
-// "method" as ASCII strings without escapes. For such input the result is
-// what json.Unmarshal into request yields. It returns false for anything
+// "method" as printable ASCII strings without escapes. For such input the
+// result is what json.Unmarshal into request yields, which
+// TestDecodeRequestMatchesEncodingJSON and FuzzDecodeRequest check. It returns false for anything
 // else: invalid JSON, other member names (json.Unmarshal folds case and
 // ignores unknown names), repeated names, and other value types. The
 // params and id slices share raw's memory.

@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&cfg.repeats, "repeats", 31, "volume changes timed for the event latency")
 	flag.DurationVar(&cfg.eventLimit, "event-timeout", 10*time.Second, "max wait for one event to reach every socket")
 	// One P suits the call-rate loads, whose client needs less than a
-	// core: its connections share one thread instead of waking idle
+	// core. Its connections then share one thread instead of waking idle
 	// threads for every reply, which leaves more of a small machine to the
 	// server under test. The event latency keeps every CPU, so that its
 	// sockets are read in parallel.
@@ -241,7 +241,7 @@ func dial(ctx context.Context, tg target) (*websocket.Conn, error) {
 
 // socketRate sends requests for method over one WebSocket, keeping
 // cfg.window of them in flight, and returns the completed calls per second.
-// Each reply must be a success for an id that was sent and not answered
+// Each reply must be a success for an id that was sent and has no reply
 // yet. Whenever replies free several slots at once, the requests that
 // refill them go out in one write.
 func socketRate(tg target, method string, cfg settings) (float64, error) {
@@ -256,7 +256,7 @@ func socketRate(tg target, method string, cfg settings) (float64, error) {
 	readErr := make(chan error, 1)
 	var issued atomic.Int64
 	go func() {
-		answered := make([]bool, cfg.maxCalls+1) // indexed by request id
+		replied := make([]bool, cfg.maxCalls+1) // indexed by request id
 		for {
 			msg, err := conn.readMessage()
 			if err != nil {
@@ -271,7 +271,7 @@ func socketRate(tg target, method string, cfg settings) (float64, error) {
 			if r.isEvent && !r.hasID {
 				continue
 			}
-			if !r.hasID || r.id < 1 || r.id > issued.Load() || answered[r.id] {
+			if !r.hasID || r.id < 1 || r.id > issued.Load() || replied[r.id] {
 				readErr <- fmt.Errorf("reply for an id that is not in flight: %s", truncate(msg))
 				return
 			}
@@ -279,7 +279,7 @@ func socketRate(tg target, method string, cfg settings) (float64, error) {
 				readErr <- err
 				return
 			}
-			answered[r.id] = true
+			replied[r.id] = true
 			<-slots
 		}
 	}()

@@ -7,8 +7,8 @@ import (
 )
 
 // reply is the part of a JSON-RPC message that the call-rate loads check.
-// It records which top-level members are present, which tells a success
-// for a given id from an error or an event.
+// It records which top-level members are present, which distinguishes a
+// success for a given id from an error or an event.
 type reply struct {
 	id        int64
 	hasID     bool // "id" is present and a JSON integer
@@ -20,9 +20,10 @@ type reply struct {
 // scanReply reads the top-level members of a JSON object without decoding
 // their values. It skips each value by its syntax alone (strings with
 // escapes, nested arrays and objects), so it costs one pass over the bytes
-// and no allocation. It rejects input that is not one JSON object, but it
-// does not check the contents of skipped strings and numbers: that is the
-// job of the server's own tests, not of a load generator.
+// and no allocation. It rejects input whose structure is not one JSON
+// object, but it does not check the contents of strings or of bare values
+// (numbers, true, false, null). The server's own tests check those, not a
+// load generator.
 func scanReply(data []byte) (reply, error) {
 	var r reply
 	s := scanner{data: data}

@@ -126,6 +126,7 @@ func (c *postConn) readResponse() (status int, keepAlive bool, err error) {
 		return 0, false, fmt.Errorf("invalid HTTP status line %q", line)
 	}
 	keepAlive = string(proto) == "HTTP/1.1"
+
 	length, chunked := -1, false
 	for {
 		line, err := c.br.ReadSlice('\n')
@@ -156,6 +157,7 @@ func (c *postConn) readResponse() (status int, keepAlive bool, err error) {
 			}
 		}
 	}
+
 	c.body = c.body[:0]
 	switch {
 	case chunked:
@@ -231,7 +233,7 @@ type wsConn struct {
 	conn net.Conn
 	br   *bufio.Reader
 
-	writeMu sync.Mutex // serialises frames from the load and pongs
+	writeMu sync.Mutex // serialises request frames and pong frames
 	pong    []byte
 
 	msg []byte // the message being read
@@ -246,6 +248,7 @@ func dialWebSocket(tg target, deadline time.Time) (*wsConn, error) {
 		conn.Close()
 		return nil, err
 	}
+
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	key := base64.StdEncoding.EncodeToString(nonce[:])
@@ -255,6 +258,7 @@ func dialWebSocket(tg target, deadline time.Time) (*wsConn, error) {
 		conn.Close()
 		return nil, err
 	}
+
 	br := bufio.NewReaderSize(conn, 64<<10)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -262,6 +266,7 @@ func dialWebSocket(tg target, deadline time.Time) (*wsConn, error) {
 		return nil, fmt.Errorf("WebSocket handshake: %w", err)
 	}
 	resp.Body.Close()
+
 	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
 		conn.Close()
@@ -302,8 +307,8 @@ func (c *wsConn) write(frames []byte) error {
 	return err
 }
 
-// readMessage returns the next text message. It answers pings and returns
-// an error when the server closes. The message is valid until the next
+// readMessage returns the next text message. It replies to pings with
+// pongs and returns an error when the server closes. The message is valid until the next
 // call.
 func (c *wsConn) readMessage() ([]byte, error) {
 	c.msg = c.msg[:0]

@@ -63,7 +63,7 @@ func TestCheckSuccess(t *testing.T) {
 	}
 }
 
-// rpcServer answers POST /mopidy/rpc and /mopidy/ws with reply(id), where
+// rpcServer replies to POST /mopidy/rpc and /mopidy/ws with reply(id), where
 // id is the request's id.
 func rpcServer(t *testing.T, reply func(id json.RawMessage) string) target {
 	t.Helper()
