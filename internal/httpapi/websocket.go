@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -95,9 +96,9 @@ func (s *Server) acquireSocket(w http.ResponseWriter, r *http.Request, p scope.P
 // keepAlive pings the peer every PingInterval until ctx ends, and closes
 // the socket when a ping fails or its pong does not arrive within
 // PongTimeout, so a peer that vanished without a close frame frees its
-// slot. Browsers send the
-// pong by themselves. The pong is read by the handler's Read loop, which
-// therefore must run meanwhile.
+// slot. Only a missing pong counts as a pong timeout. Browsers send the
+// pong by themselves. The handler's Read loop reads the pong, so it must
+// run meanwhile.
 func (s *Server) keepAlive(ctx context.Context, conn *websocket.Conn, p scope.Principal, remote string) {
 	ticker := time.NewTicker(s.opts.PingInterval)
 	defer ticker.Stop()
@@ -113,10 +114,14 @@ func (s *Server) keepAlive(ctx context.Context, conn *websocket.Conn, p scope.Pr
 		if err == nil {
 			continue
 		}
-		if ctx.Err() == nil {
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, context.DeadlineExceeded):
 			n := s.sockets.pongTimeouts.Add(1)
 			s.log.Info("WebSocket closed: no pong", "principal", p.String(), "remote", remote,
-				"timeout", s.opts.PongTimeout, "closed_total", n, "err", err)
+				"timeout", s.opts.PongTimeout, "closed_total", n)
+		default:
+			s.log.Debug("WebSocket closed: ping failed", "principal", p.String(), "remote", remote, "err", err)
 		}
 		conn.CloseNow()
 		return
