@@ -71,7 +71,7 @@ func (l *Limiter) Acquire(key string) bool {
 	return true
 }
 
-// Release ends one connection that Acquire counted for key.
+// Release removes one connection that Acquire counted for key.
 func (l *Limiter) Release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -44,7 +44,7 @@ func TestLimiterRejectsPastMax(t *testing.T) {
 	}
 }
 
-func TestLimiterForgetsClosedKeys(t *testing.T) {
+func TestLimiterDropsClosedKeys(t *testing.T) {
 	l := New(3)
 	for _, key := range []string{"a", "b", "a"} {
 		l.Acquire(key)

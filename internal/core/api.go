@@ -85,7 +85,7 @@ type Playback interface {
 	// current and next track, the modes, the volume and the last
 	// playback error, read at one instant.
 	GetStatus(ctx context.Context) (Status, error)
-	// ClearError is a Tonearm addition for MPD's clearerror: it forgets
+	// ClearError is a Tonearm addition for MPD's clearerror. It clears
 	// the last playback error.
 	ClearError(ctx context.Context) error
 }

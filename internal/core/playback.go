@@ -62,9 +62,13 @@ func (p playbackController) Play(ctx context.Context, tlTrack *models.TlTrack, t
 }
 
 // play starts target, else resumes when paused, else plays the current or
-// first track. Starting a track clears the last playback error, as MPD's
-// protocol documentation for clearerror (0.23) states for any command
-// that starts playback; next and previous do the same.
+// first track. Starting a track clears the last playback error, and next
+// and previous do the same. MPD's protocol documentation (0.23) states
+// that any command that starts playback clears the error.
+// NOTE: MPD's play clears the error before it looks at the queue
+// (playlist::PlayPosition in src/queue/PlaylistControl.cxx, 2021), so it
+// also clears it when it resumes a paused player or the queue is empty.
+// Here resuming and finding nothing to play keep the error.
 func (c *Core) play(target *models.TlTrack) {
 	if target == nil && c.state == Paused {
 		c.resume()

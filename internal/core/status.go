@@ -12,7 +12,7 @@ import (
 // state.
 type Status struct {
 	State State `json:"state"`
-	// Current is the current track; its TLID is 0 when no track is
+	// Current is the current track. Its TLID is 0 when no track is
 	// current.
 	Current models.TlTrack `json:"current"`
 	// CurrentIndex is the position of Current in the tracklist, -1 when
@@ -35,7 +35,8 @@ type Status struct {
 	TracklistLength  int  `json:"tracklist_length"`
 	TracklistVersion int  `json:"tracklist_version"`
 	// Error is the last playback error, nil when none happened since the
-	// last ClearError or the last play, next or previous call.
+	// last ClearError or since a play, next or previous call last started
+	// a track.
 	Error *PlaybackError `json:"error"`
 }
 
@@ -85,7 +86,7 @@ func (p playbackController) GetStatus(ctx context.Context) (Status, error) {
 	return s, nil
 }
 
-// ClearError forgets the last playback error, as MPD 0.23's clearerror
+// ClearError clears the last playback error, as MPD 0.23's clearerror
 // does.
 func (p playbackController) ClearError(ctx context.Context) error {
 	c := p.c
@@ -97,7 +98,7 @@ func (p playbackController) ClearError(ctx context.Context) error {
 	return nil
 }
 
-// recordError keeps err, the failure of the track at uri, as the last
+// recordError stores err, the failure of the track at uri, as the last
 // playback error. The caller holds c.mu.
 func (c *Core) recordError(uri string, err error) {
 	msg := "unknown error"

@@ -310,7 +310,7 @@ func describeExit(runErr, waitErr error, hitCPU bool, tail []string) error {
 
 // isOutOfMemory reports whether a line of standard error is a Go runtime's
 // report of a failed allocation. Go 1.26 prints "out of memory" when the
-// heap cannot grow, but "runtime: cannot allocate memory" when its
+// heap cannot grow. It prints "runtime: cannot allocate memory" when its
 // persistent allocator fails, as a GC worker's allocation may under the
 // sandbox's memory limit.
 func isOutOfMemory(line string) bool {

@@ -30,7 +30,7 @@ type Core interface {
 	StreamTitle(ctx context.Context) (string, error)
 	// Status returns what the status command shows, read at one instant.
 	Status(ctx context.Context) (Status, error)
-	// ClearError forgets the last playback error.
+	// ClearError clears the last playback error.
 	ClearError(ctx context.Context) error
 
 	// Tracklist.

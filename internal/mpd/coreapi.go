@@ -64,8 +64,8 @@ func NewCoreAdapter(api core.API, opts CoreOptions) *CoreAdapter {
 }
 
 // Run fills the track cache in the background, so the first command that
-// lists the whole library finds it filled, and drops and refills it on
-// every library update, until ctx ends. It returns an error when the
+// lists the whole library finds it filled. It drops and refills the cache
+// on every library update until ctx ends. It returns an error when the
 // core drops its event subscription.
 func (a *CoreAdapter) Run(ctx context.Context) error {
 	sub, err := a.api.Events().Subscribe(ctx)
@@ -73,6 +73,7 @@ func (a *CoreAdapter) Run(ctx context.Context) error {
 		return err
 	}
 	defer sub.Close()
+
 	fillCtx, stopFill := context.WithCancel(ctx)
 	refill := make(chan struct{}, 1)
 	filler := make(chan struct{})
@@ -84,6 +85,7 @@ func (a *CoreAdapter) Run(ctx context.Context) error {
 		stopFill()
 		<-filler
 	}()
+
 	refill <- struct{}{}
 	for {
 		select {
@@ -120,7 +122,7 @@ func (a *CoreAdapter) fillLoop(ctx context.Context, refill <-chan struct{}) {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			a.opts.Log.Warn("MPD track cache not filled; the next listing fills it", "err", err)
+			a.opts.Log.Warn("MPD track cache not filled, so the next listing fills it", "err", err)
 		default:
 			a.opts.Log.Debug("MPD track cache filled", "tracks", len(all), "duration", time.Since(start))
 		}

@@ -116,13 +116,21 @@ func readRejection(t *testing.T, addr string) string {
 	return string(data)
 }
 
-func TestLoginTimeoutClosesPinger(t *testing.T) {
-	ls := startLimitServer(t, mpd.Config{
+// startLoginTimeoutServer serves a configuration with the password
+// "right" for every permission, defaultPermissions for clients without a
+// password, an idle timeout of an hour and the given login timeout.
+func startLoginTimeoutServer(t *testing.T, defaultPermissions string, loginTimeout time.Duration) *limitServer {
+	t.Helper()
+	return startLimitServer(t, mpd.Config{
 		Passwords:          []mpd.Password{{Secret: "right", Permissions: mpd.PermAll}},
-		DefaultPermissions: perms(t, ""),
+		DefaultPermissions: perms(t, defaultPermissions),
 		IdleTimeout:        time.Hour,
-		LoginTimeout:       200 * time.Millisecond,
+		LoginTimeout:       loginTimeout,
 	})
+}
+
+func TestLoginTimeoutClosesPinger(t *testing.T) {
+	ls := startLoginTimeoutServer(t, "", 200*time.Millisecond)
 	c := dial(t, "tcp", ls.addr)
 	if got := c.cmd("idle"); got[0] != `ACK [4@0] {idle} you don't have permission for "idle"` {
 		t.Errorf("idle without read permission = %q, want a permission error", got)
@@ -138,12 +146,7 @@ func TestLoginTimeoutClosesPinger(t *testing.T) {
 }
 
 func TestLoginTimeoutEndsWithPassword(t *testing.T) {
-	ls := startLimitServer(t, mpd.Config{
-		Passwords:          []mpd.Password{{Secret: "right", Permissions: mpd.PermAll}},
-		DefaultPermissions: perms(t, ""),
-		IdleTimeout:        time.Hour,
-		LoginTimeout:       100 * time.Millisecond,
-	})
+	ls := startLoginTimeoutServer(t, "", 100*time.Millisecond)
 	c := dial(t, "tcp", ls.addr)
 	if got := c.cmd("password right"); got[0] != "OK" {
 		t.Fatalf("password right = %q", got)
@@ -158,12 +161,7 @@ func TestLoginTimeoutEndsWithPassword(t *testing.T) {
 }
 
 func TestLoginTimeoutSparesReadPermission(t *testing.T) {
-	ls := startLimitServer(t, mpd.Config{
-		Passwords:          []mpd.Password{{Secret: "right", Permissions: mpd.PermAll}},
-		DefaultPermissions: perms(t, "read"),
-		IdleTimeout:        time.Hour,
-		LoginTimeout:       100 * time.Millisecond,
-	})
+	ls := startLoginTimeoutServer(t, "read", 100*time.Millisecond)
 	c := dial(t, "tcp", ls.addr)
 	time.Sleep(300 * time.Millisecond)
 	if got := c.cmd("status"); got[len(got)-1] != "OK" {

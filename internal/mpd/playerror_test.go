@@ -21,8 +21,8 @@ import (
 	"github.com/tonearm/tonearm/internal/safepath"
 )
 
-// garbageLibrary returns the local library over a music folder that holds
-// one file, Bad/garbage.mp3, whose bytes are text and no MP3 frame.
+// garbageLibrary returns the local library over a music folder that
+// contains one file, Bad/garbage.mp3, whose bytes are text and no MP3 frame.
 func garbageLibrary(t *testing.T) *local.Library {
 	t.Helper()
 	ctx := context.Background()
@@ -34,11 +34,13 @@ func garbageLibrary(t *testing.T) *local.Library {
 	if err := os.WriteFile(filepath.Join(music, "Bad", "garbage.mp3"), garbage, 0o644); err != nil {
 		t.Fatal(err)
 	}
+
 	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "library.db")})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+
 	batch, err := st.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +52,13 @@ func garbageLibrary(t *testing.T) *local.Library {
 	if err := batch.Commit(); err != nil {
 		t.Fatal(err)
 	}
+
 	root, err := safepath.OpenRoot(music)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
+
 	lib, err := local.New(local.Options{Root: root, Store: st})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +67,7 @@ func garbageLibrary(t *testing.T) *local.Library {
 }
 
 // TestStatusShowsDecoderError plays a file the real player cannot decode,
-// with the null output: status shows the error until clearerror.
+// with the null output. Status shows the error until clearerror.
 func TestStatusShowsDecoderError(t *testing.T) {
 	lib := garbageLibrary(t)
 	// Without the ffmpeg fallback the built-in MP3 decoder's failure is

@@ -20,8 +20,8 @@ type childLimits struct {
 	allowWeakLandlock bool
 }
 
-// childOpenFiles leaves room for a child decoder's threads' pipes and
-// eventfds.
+// childOpenFiles is the open file limit of a child decoder, with room for
+// its threads' pipes and eventfds.
 const childOpenFiles = 64
 
 // childPolicy returns the sandbox policy for a child decoder at path: the

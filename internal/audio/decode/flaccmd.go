@@ -123,10 +123,10 @@ func (c *flacCommandCodec) decode(p []float32) (int, error) {
 	if n > 0 && err == nil {
 		return n, nil
 	}
-	// wavCodec ends a short data chunk without an error, so the child's
-	// exit status distinguishes a decoding failure from the end of the
-	// file. The rest of its output is read first, so that the child cannot
-	// block on a full pipe.
+	// wavCodec ends a truncated data chunk as if the file ended, so only
+	// the child's exit status distinguishes a decoding failure from the
+	// end of the file. The rest of the child's output is discarded before
+	// the wait, because a child blocked on a full pipe would never exit.
 	_, _ = io.Copy(io.Discard, c.run.stdout)
 	if werr := c.run.wait(); werr != nil {
 		return n, fmt.Errorf("decode: flac: %w", werr)
