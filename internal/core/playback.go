@@ -62,14 +62,11 @@ func (p playbackController) Play(ctx context.Context, tlTrack *models.TlTrack, t
 }
 
 // play starts target, else resumes when paused, else plays the current or
-// first track. Starting a track clears the last playback error, and next
-// and previous do the same. MPD's protocol documentation (0.23) states
-// that any command that starts playback clears the error.
-// NOTE: MPD's play clears the error before it looks at the queue
-// (playlist::PlayPosition in src/queue/PlaylistControl.cxx, 2021), so it
-// also clears it when it resumes a paused player or the queue is empty.
-// Here resuming and finding nothing to play keep the error.
+// first track. It clears the last playback error first, even when it only
+// resumes or finds nothing to play, as MPD 0.23's playlist::PlayPosition
+// (src/queue/PlaylistControl.cxx) does. Next and previous clear it too.
 func (c *Core) play(target *models.TlTrack) {
+	c.lastError = nil
 	if target == nil && c.state == Paused {
 		c.resume()
 		return
@@ -85,7 +82,6 @@ func (c *Core) play(target *models.TlTrack) {
 		return
 	}
 	c.failures = 0
-	c.lastError = nil
 	c.playFrom(target, Playing, c.tl.next)
 }
 

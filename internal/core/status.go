@@ -35,8 +35,7 @@ type Status struct {
 	TracklistLength  int  `json:"tracklist_length"`
 	TracklistVersion int  `json:"tracklist_version"`
 	// Error is the last playback error, nil when none happened since the
-	// last ClearError or since a play, next or previous call last started
-	// a track.
+	// last ClearError, play, next or previous call.
 	Error *PlaybackError `json:"error"`
 }
 

@@ -129,6 +129,29 @@ func TestStatusErrorClearedByPlay(t *testing.T) {
 	}
 }
 
+func TestStatusErrorClearedByResume(t *testing.T) {
+	e := newEnv(t)
+	e.add("unresolvable1", "2")
+	e.play(nil)
+	e.expect("playback_state_changed", "track_playback_started")
+	if s, _ := e.core.Playback().GetStatus(e.ctx); s.Error == nil {
+		t.Fatal("no error after skipping mem:unresolvable1")
+	}
+	if err := e.core.Playback().Pause(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.core.Playback().Play(e.ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := e.core.Playback().GetStatus(e.ctx)
+	if s.State != Playing {
+		t.Errorf("state after play = %s, want playing", s.State)
+	}
+	if s.Error != nil {
+		t.Errorf("error after play resumed = %+v, want none", s.Error)
+	}
+}
+
 func TestStatusErrorGaplessSkip(t *testing.T) {
 	e := newEnv(t)
 	e.add("1", "corrupt2", "3")
