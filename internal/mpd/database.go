@@ -84,6 +84,9 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 	if f == nil {
 		return tracks, paths, nil
 	}
+	if base, ok := filterBase(f); ok && !pathExists(paths, base) {
+		return nil, nil, protocol.Errorf(protocol.AckNoExist, "No such directory")
+	}
 	out, outPaths := c.filterLibrary(tracks, paths, f)
 	q, exact := coreQuery(f)
 	if len(q) == 0 {
@@ -345,32 +348,31 @@ type findArgs struct {
 	window  *protocol.Range
 }
 
+// parseFindArgs splits "FILTER [sort TAG] [window START:END]" as MPD 0.23
+// does: window only as the last pair and sort only before it.
 func parseFindArgs(args []string) (findArgs, error) {
 	fa := findArgs{filter: args}
-	for len(fa.filter) >= 3 {
-		n := len(fa.filter)
-		switch fa.filter[n-2] {
-		case "sort":
-			tag := fa.filter[n-1]
-			fa.descend = strings.HasPrefix(tag, "-")
-			name := strings.TrimPrefix(tag, "-")
-			canon, ok := protocol.ParseTag(name)
-			if !ok && name != "Last-Modified" {
-				return fa, protocol.Errorf(protocol.AckArg, "Unknown sort tag: %s", tag)
-			}
-			if !ok {
-				canon = name
-			}
-			fa.sortTag = canon
-		case "window":
-			r, err := protocol.ParseRange(fa.filter[n-1])
-			if err != nil {
-				return fa, err
-			}
-			fa.window = &r
-		default:
-			return fa, nil
+	if n := len(fa.filter); n >= 3 && fa.filter[n-2] == "window" {
+		r, err := protocol.ParseRange(fa.filter[n-1])
+		if err != nil {
+			return fa, err
 		}
+		fa.window = &r
+		fa.filter = fa.filter[:n-2]
+	}
+	if n := len(fa.filter); n >= 3 && fa.filter[n-2] == "sort" {
+		tag := fa.filter[n-1]
+		fa.descend = strings.HasPrefix(tag, "-")
+		name := strings.TrimPrefix(tag, "-")
+		canon, ok := protocol.ParseTag(name)
+		switch {
+		case strings.EqualFold(name, "Last-Modified"):
+			canon = "Last-Modified"
+		case !ok:
+			// The message of MPD 0.23, which leaves out the tag.
+			return fa, protocol.Errorf(protocol.AckArg, "Unknown sort tag")
+		}
+		fa.sortTag = canon
 		fa.filter = fa.filter[:n-2]
 	}
 	return fa, nil
@@ -381,7 +383,7 @@ func (c *conn) find(ctx context.Context, args []string, fold bool) ([]models.Tra
 	if err != nil {
 		return nil, err
 	}
-	f, err := protocol.ParseFilter(fa.filter, fold)
+	f, err := parseFilter(fa.filter, fold)
 	if err != nil {
 		return nil, err
 	}
@@ -497,7 +499,7 @@ func cmdCount(ctx context.Context, c *conn, args []string) error {
 	var f *protocol.Filter
 	if len(args) > 0 {
 		var err error
-		if f, err = protocol.ParseFilter(args, false); err != nil {
+		if f, err = parseFilter(args, false); err != nil {
 			return err
 		}
 	} else if group == "" {
@@ -576,9 +578,9 @@ func cmdList(ctx context.Context, c *conn, args []string) error {
 		if tag != "Album" {
 			return protocol.Errorf(protocol.AckArg, "should be \"Album\" for 3 arguments")
 		}
-		f, err = protocol.ParseFilter([]string{"Artist", args[0]}, false)
+		f, err = parseFilter([]string{"Artist", args[0]}, false)
 	case len(args) > 0:
-		f, err = protocol.ParseFilter(args, false)
+		f, err = parseFilter(args, false)
 	}
 	if err != nil {
 		return err

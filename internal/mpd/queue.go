@@ -347,7 +347,7 @@ func cmdPlaylistID(ctx context.Context, c *conn, args []string) error {
 }
 
 func (c *conn) playlistFilter(ctx context.Context, args []string, fold bool) error {
-	f, err := protocol.ParseFilter(args, fold)
+	f, err := parseFilter(args, fold)
 	if err != nil {
 		return err
 	}

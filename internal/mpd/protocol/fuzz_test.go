@@ -91,6 +91,8 @@ func FuzzParseFilter(f *testing.F) {
 		"(Artist == 'x')", "((Artist == 'b') AND (!(Album != \"d\")))", "(base 'x')",
 		"(modified-since '2020-01-01')", "(prio >= 3)", "(Title =~ 'a.*b')",
 		"(AudioFormat =~ '44100:*:2')",
+		// Several arguments, one per line: expressions and old pairs mixed.
+		"((Artist == 'b') AND (base 'x'))\n(Album == 'y')", "Artist\nb\n(Album == 'y')",
 	} {
 		f.Add(s, true)
 	}
@@ -105,7 +107,8 @@ func FuzzParseFilter(f *testing.F) {
 		if len(expr) > fuzzMaxInput {
 			return
 		}
-		filter, err := ParseFilter([]string{expr}, fold)
+		// Each line of expr is one argument.
+		filter, err := ParseFilter(strings.Split(expr, "\n"), fold)
 		if err != nil {
 			return
 		}

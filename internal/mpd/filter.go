@@ -1,0 +1,68 @@
+package mpd
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/tonearm/tonearm/internal/mpd/protocol"
+)
+
+// parseFilter parses the filter arguments of a database or queue command
+// and rejects the conditions that the library cannot evaluate.
+func parseFilter(args []string, fold bool) (*protocol.Filter, error) {
+	f, err := protocol.ParseFilter(args, fold)
+	if err != nil {
+		return nil, err
+	}
+	if hasKind(f, protocol.KindAudioFormat) {
+		// NOTE: models.Track carries no sample rate, sample format or
+		// channel count, so an AudioFormat condition could only match
+		// nothing. The command fails instead of returning an empty list.
+		return nil, protocol.Errorf(protocol.AckUnknown,
+			"AudioFormat filters are not supported: the library does not store audio formats")
+	}
+	return f, nil
+}
+
+func hasKind(f *protocol.Filter, kind protocol.Kind) bool {
+	if f.Kind == kind {
+		return true
+	}
+	for _, c := range f.Children {
+		if hasKind(c, kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// filterBase returns the folder of the first "base" condition that every
+// match of f must satisfy. MPD 0.23.12 checks that this folder exists and
+// ignores a base below a NOT, which is no folder that matches are in.
+func filterBase(f *protocol.Filter) (string, bool) {
+	switch f.Kind {
+	case protocol.KindBase:
+		return f.Value, true
+	case protocol.KindAnd:
+		for _, c := range f.Children {
+			if base, ok := filterBase(c); ok {
+				return base, true
+			}
+		}
+	}
+	return "", false
+}
+
+// pathExists reports whether base is the empty root, one of paths or a
+// folder with one of paths below it. paths must be sorted. The library
+// knows folders only through their songs, so an empty folder is missing.
+func pathExists(paths []string, base string) bool {
+	if base == "" {
+		return true
+	}
+	if i := sort.SearchStrings(paths, base); i < len(paths) && paths[i] == base {
+		return true
+	}
+	i := sort.SearchStrings(paths, base+"/")
+	return i < len(paths) && strings.HasPrefix(paths[i], base+"/")
+}
