@@ -118,6 +118,10 @@ func normalize(lines []string) []string {
 	return out
 }
 
+func isIdle(command string) bool {
+	return command == "idle" || strings.HasPrefix(command, "idle ")
+}
+
 func isNumber(s string) bool {
 	for _, c := range s {
 		if c < '0' || c > '9' {
@@ -142,8 +146,8 @@ func talk(t *testing.T, addr string, xs []exchange) [][]string {
 		t.Fatalf("greeting: %v", err)
 	}
 	var got [][]string
-	inList := false
-	for _, x := range xs {
+	inList, idle := false, false
+	for i, x := range xs {
 		fmt.Fprintf(nc, "%s\n", x.send)
 		switch {
 		case x.send == "command_list_begin" || x.send == "command_list_ok_begin":
@@ -157,6 +161,18 @@ func talk(t *testing.T, addr string, xs []exchange) [][]string {
 			got = append(got, nil)
 			continue
 		}
+		if isIdle(x.send) && i+1 < len(xs) && xs[i+1].send == "noidle" {
+			// idle replies when noidle ends it.
+			idle = true
+			got = append(got, nil)
+			continue
+		}
+		if x.send == "noidle" && !idle {
+			// MPD 0.23 ignores noidle outside idle and sends nothing.
+			got = append(got, nil)
+			continue
+		}
+		idle = false
 		reply, err := mpdtest.ReadReply(r)
 		if err != nil && !(x.send == "close" && len(reply) == 0) {
 			t.Fatalf("%s: %v after %q", x.send, err, reply)
