@@ -45,11 +45,25 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 	} else if msg := c.s.updates.lastError(); msg != "" {
 		c.w.Pair("error", msg)
 	}
-	if st.NextTLID > 0 && st.NextPos >= 0 {
-		c.w.PairInt("nextsong", int64(st.NextPos))
-		c.w.PairInt("nextsongid", int64(st.NextTLID))
-	}
+	writeNextSong(c, &st)
 	return nil
+}
+
+// writeNextSong writes the song that plays when the current one ends, as
+// MPD 0.23.12 does: none without a current song, and the current song
+// again in single mode with repeat on.
+func writeNextSong(c *conn, st *Status) {
+	if st.Current.TLID == 0 || st.CurrentPos < 0 {
+		return
+	}
+	pos, id := st.NextPos, st.NextTLID
+	if st.Options.Single && st.Options.Repeat {
+		pos, id = st.CurrentPos, st.Current.TLID
+	}
+	if id > 0 && pos >= 0 {
+		c.w.PairInt("nextsong", int64(pos))
+		c.w.PairInt("nextsongid", int64(id))
+	}
 }
 
 func (c *conn) writePlayingStatus(ctx context.Context, st *Status) {
