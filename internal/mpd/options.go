@@ -36,11 +36,12 @@ func cmdSingle(ctx context.Context, c *conn, args []string) error {
 }
 
 func cmdSetVol(ctx context.Context, c *conn, args []string) error {
-	vol, err := protocol.ParseUint(args[0])
+	vol, err := protocol.ParseInt(args[0])
 	if err != nil {
 		return err
 	}
-	if vol > 100 {
+	// MPD 0.23.12 calls every value outside 0 to 100 too large.
+	if vol < 0 || vol > 100 {
 		return protocol.Errorf(protocol.AckArg, "Number too large: %s", args[0])
 	}
 	return c.setVolume(ctx, vol)
@@ -63,7 +64,7 @@ func cmdVolume(ctx context.Context, c *conn, args []string) error {
 		return err
 	}
 	if delta < -100 || delta > 100 {
-		return protocol.Errorf(protocol.AckArg, "Invalid volume value")
+		return protocol.Errorf(protocol.AckArg, "Number too large: %s", args[0])
 	}
 	cur, err := c.core.Volume(ctx)
 	if err != nil {
