@@ -24,11 +24,11 @@ type parsedRequest struct {
 // decodeRequest decodes a request object whose members are the four
 // JSON-RPC names spelled exactly, each at most once, with "jsonrpc" and
 // "method" as printable ASCII strings without escapes. For such input the
-// result is what json.Unmarshal into request yields, which
-// TestDecodeRequestMatchesEncodingJSON and FuzzDecodeRequest check. It returns false for anything
-// else: invalid JSON, other member names (json.Unmarshal folds case and
-// ignores unknown names), repeated names, and other value types. The
-// params and id slices share raw's memory.
+// result is what decodeRequestSlow yields, which
+// TestDecodeRequestMatchesEncodingJSON and FuzzDecodeRequest check. It
+// returns false for anything else: invalid JSON, other member names,
+// repeated names, and other value types. The params and id slices share
+// raw's memory.
 func decodeRequest(raw []byte, c *parsedRequest) bool {
 	pos := skipSpace(raw, 0)
 	if pos == len(raw) || raw[pos] != '{' || !json.Valid(raw) {

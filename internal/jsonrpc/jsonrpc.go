@@ -120,22 +120,31 @@ func (d *Dispatcher) Describe() map[string]any {
 	return out
 }
 
-type request struct {
-	JSONRPC string          `json:"jsonrpc"`
-	Method  *string         `json:"method"`
-	Params  json.RawMessage `json:"params"`
-	ID      json.RawMessage `json:"id"`
-}
-
-// decodeRequestSlow decodes any request object with encoding/json.
+// decodeRequestSlow decodes any request object with encoding/json. Member
+// names are matched exactly, as Python's json module and Mopidy 3.4 match
+// them, so {"METHOD": ...} is a request without a method. A struct with
+// json tags would fold case. Of repeated members the last one wins, as in
+// Python.
 func decodeRequestSlow(raw []byte) (parsedRequest, error) {
-	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
 		return parsedRequest{}, err
 	}
-	c := parsedRequest{jsonrpc: []byte(req.JSONRPC), params: req.Params, id: req.ID}
-	if req.Method != nil {
-		c.method, c.hasMethod = []byte(*req.Method), true
+	var version string
+	if v, ok := members["jsonrpc"]; ok {
+		if err := json.Unmarshal(v, &version); err != nil {
+			return parsedRequest{}, err
+		}
+	}
+	c := parsedRequest{jsonrpc: []byte(version), params: members["params"], id: members["id"]}
+	if v, ok := members["method"]; ok {
+		var method *string
+		if err := json.Unmarshal(v, &method); err != nil {
+			return parsedRequest{}, err
+		}
+		if method != nil {
+			c.method, c.hasMethod = []byte(*method), true
+		}
 	}
 	return c, nil
 }
