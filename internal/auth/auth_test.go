@@ -46,7 +46,7 @@ func openStore(t *testing.T) (*Store, *fakeClock, string) {
 	s, err := Open(Options{
 		Path: filepath.Join(dir, "auth.db"), Scopes: testScopes,
 		SessionMaxAge: time.Hour, Audit: al, Now: clock.Now,
-		Limiter: LimiterOptions{MaxFailures: 3, Window: time.Minute, Lockout: 10 * time.Minute},
+		Limiter: LimiterOptions{MaxFailures: 3, MaxAccountFailures: 8, Window: time.Minute, Lockout: 10 * time.Minute},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +117,11 @@ func TestLockoutAfterFailures(t *testing.T) {
 			t.Fatalf("attempt %d: err = %v", i, err)
 		}
 	}
-	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); !errors.Is(err, ErrLocked) {
-		t.Errorf("account not locked: err = %v", err)
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.9"); !errors.Is(err, ErrLocked) {
+		t.Errorf("address not locked: err = %v", err)
 	}
 	clock.Advance(11 * time.Minute)
-	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); err != nil {
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.9"); err != nil {
 		t.Errorf("login after lockout expired: %v", err)
 	}
 	data, err := os.ReadFile(auditPath)
@@ -249,7 +249,76 @@ func TestParallelGuessesCannotPassLockout(t *testing.T) {
 	if checked > 3 {
 		t.Errorf("%d parallel guesses were checked, want at most 3", checked)
 	}
-	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); !errors.Is(err, ErrLocked) {
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.9"); !errors.Is(err, ErrLocked) {
 		t.Errorf("right password after the lockout: err = %v, want ErrLocked", err)
+	}
+}
+
+func TestAddressLockoutSparesOwner(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The store in openStore locks an address out after 3 failures.
+	for i := 0; i < 5; i++ {
+		s.Login(ctx, "alice", "bad", "10.0.0.9")
+	}
+	if _, _, err := s.Login(ctx, "bob", "bad", "10.0.0.9"); !errors.Is(err, ErrLocked) {
+		t.Errorf("other account from the locked address: err = %v, want ErrLocked", err)
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.0.10"); err != nil {
+		t.Errorf("owner from another address: err = %v, want nil", err)
+	}
+}
+
+func TestAccountLockoutAcrossAddresses(t *testing.T) {
+	s, clock, auditPath := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The store in openStore locks an account out after 8 failures from
+	// all addresses, and each address after 3.
+	for i := 0; i < 8; i++ {
+		addr := fmt.Sprintf("10.0.1.%d", i/2)
+		if _, _, err := s.Login(ctx, "alice", "bad", addr); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("attempt %d from %s: err = %v", i, addr, err)
+		}
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.2.1"); !errors.Is(err, ErrLocked) {
+		t.Errorf("account after failures from many addresses: err = %v, want ErrLocked", err)
+	}
+	data, err := os.ReadFile(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "account locked out for every address") {
+		t.Errorf("audit log lacks the account lockout:\n%s", data)
+	}
+	clock.Advance(11 * time.Minute)
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.2.1"); err != nil {
+		t.Errorf("login after the account lockout expired: %v", err)
+	}
+}
+
+func TestOwnerLoginKeepsAccountCount(t *testing.T) {
+	s, _, _ := openStore(t)
+	ctx := context.Background()
+	if err := s.AddUser(ctx, "alice", "pw-long-enough", nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 6; i++ {
+		s.Login(ctx, "alice", "bad", fmt.Sprintf("10.0.1.%d", i/2))
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.2.1"); err != nil {
+		t.Fatalf("owner login: %v", err)
+	}
+	// 6 failures remain counted, so 2 more reach the limit of 8.
+	for i := 0; i < 2; i++ {
+		s.Login(ctx, "alice", "bad", "10.0.3.1")
+	}
+	if _, _, err := s.Login(ctx, "alice", "pw-long-enough", "10.0.2.1"); !errors.Is(err, ErrLocked) {
+		t.Errorf("account after 8 failures around an owner login: err = %v, want ErrLocked", err)
 	}
 }

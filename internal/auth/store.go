@@ -273,16 +273,25 @@ func (s *Store) HasUsers(ctx context.Context) (bool, error) {
 	return n > 0, err
 }
 
-// Login checks a password and returns a new session id. Attempts are
-// limited per address and per account; repeated failures lock both out.
+// Login checks a password and returns a new session id. addr should
+// group a client's addresses, as connlimit.AddressKey does. Repeated
+// failures from one address lock that address out, and many more failures
+// for one account from all addresses together lock the account out.
 func (s *Store) Login(ctx context.Context, name, password, addr string) (string, User, error) {
-	lockedNow, err := s.limiter.Attempt(addr, name)
+	started, err := s.limiter.Attempt(addr, name)
 	if err != nil {
 		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: name, Address: addr, Detail: "locked out"})
 		return "", User{}, err
 	}
-	if lockedNow {
-		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.Lockout, Principal: name, Address: addr})
+	if started.Address {
+		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.Lockout, Principal: name, Address: addr,
+			Detail: "address locked out for every account"})
+	}
+	if started.Account {
+		s.log.Warn("account locked out for every address after failed logins from many addresses",
+			"user", name, "address", addr, "max_failures", s.limiter.opts.MaxAccountFailures, "window", s.limiter.opts.Window)
+		s.opts.Audit.Record(ctx, audit.Event{Kind: audit.Lockout, Principal: name, Address: addr,
+			Detail: "account locked out for every address"})
 	}
 	// Each check holds 19 MiB for argon2id, so only a few run at once and
 	// a flood of logins waits or fails instead of using all memory.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/tonearm/tonearm/internal/auth"
+	"github.com/tonearm/tonearm/internal/connlimit"
 )
 
 type loginRequest struct {
@@ -99,12 +100,9 @@ func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// clientAddress returns the remote IP without the port, so that limits
-// apply per address rather than per connection.
+// clientAddress returns the key that login limits count the caller
+// under: the IPv4 address, or the /64 prefix of an IPv6 address, because
+// one IPv6 host can usually use any address in its /64.
 func clientAddress(r *http.Request) string {
-	host := r.RemoteAddr
-	if u, err := url.Parse("//" + host); err == nil && u.Hostname() != "" {
-		return u.Hostname()
-	}
-	return host
+	return connlimit.AddressKey(r.RemoteAddr)
 }
