@@ -64,6 +64,10 @@ type Track struct {
 	Comment       string   `json:"comment,omitempty"`
 	MusicBrainzID string   `json:"musicbrainz_id,omitempty"`
 	LastModified  int64    `json:"last_modified,omitempty"`
+	// AudioFormat is a library file's sample format as MPD 0.23 shows it
+	// in a song's Format line ("44100:16:2"), or empty when unknown.
+	// Mopidy 3.4's Track has no such field, so JSON never carries it.
+	AudioFormat string `json:"-"`
 }
 
 // TlTrack is a track in the tracklist. A tlid is never reused while the

@@ -301,6 +301,7 @@ func (b *Backend) Lookup(ctx context.Context, uri string) ([]models.Track, error
 	track.Bitrate = info.Bitrate
 	track.Comment = info.Comment
 	track.MusicBrainzID = info.MusicBrainzTrackID
+	track.AudioFormat = info.MPDAudioFormat()
 	return []models.Track{track}, nil
 }
 

@@ -221,6 +221,7 @@ func ModelTrack(t *store.Track) models.Track {
 		Comment:       t.Comment,
 		MusicBrainzID: t.MusicBrainzTrackID,
 		LastModified:  t.MTime / 1e6,
+		AudioFormat:   t.MPDAudioFormat(),
 	}
 	if len(t.Genres) > 0 {
 		m.Genre = t.Genres[0]

@@ -197,7 +197,7 @@ func (s *Scanner) Scan(ctx context.Context, req Request) (Summary, error) {
 	for _, f := range found.files {
 		seen[f.rel] = true
 		old, ok := stamps[f.rel]
-		if ok && !req.Force && old.Size == f.size && old.MTime == f.mtime {
+		if ok && !req.Force && !old.Stale && old.Size == f.size && old.MTime == f.mtime {
 			continue
 		}
 		todo = append(todo, f)

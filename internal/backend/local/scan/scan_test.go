@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"image/color"
 	"log/slog"
 	"os"
@@ -44,6 +45,7 @@ type fixture struct {
 	store   *store.Store
 	scanner *Scanner
 	logs    *syncBuffer
+	dbPath  string
 }
 
 func newFixture(t *testing.T, follow bool) *fixture {
@@ -55,7 +57,8 @@ func newFixture(t *testing.T, follow bool) *fixture {
 			t.Fatal(err)
 		}
 	}
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(base, "data", "library.db")})
+	fx.dbPath = filepath.Join(base, "data", "library.db")
+	st, err := store.Open(context.Background(), store.Options{Path: fx.dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +296,9 @@ func TestRescanAddsUpdatesRemoves(t *testing.T) {
 		t.Fatalf("first scan %+v, want 3 added", sum)
 	}
 	keep := fx.track(t, "a/keep.flac")
+	if keep.Codec != tags.CodecFLAC || keep.BitsPerSample != 16 {
+		t.Errorf("a/keep.flac stored as codec %q, %d bits; want flac, 16", keep.Codec, keep.BitsPerSample)
+	}
 
 	if sum := fx.scan(t, false); sum.Added+sum.Updated+sum.Removed != 0 || sum.Scanned != 3 {
 		t.Fatalf("unchanged rescan %+v, want nothing to do", sum)
@@ -344,5 +350,41 @@ func TestScanRejectsTraversal(t *testing.T) {
 		if _, err := fx.scanner.Scan(context.Background(), Request{Under: under}); err == nil {
 			t.Errorf("Scan under %q succeeded", under)
 		}
+	}
+}
+
+// TestRescanReadsStaleTracks checks that a track stored without a codec,
+// as the schema before the codec column left every track, is read again
+// by the next scan although its file did not change.
+func TestRescanReadsStaleTracks(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t, false)
+	gen, err := testlib.NewGenerator(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gen.Write(ctx, fx.music, []testlib.File{
+		{Path: "a/one.flac", Format: "flac"},
+		{Path: "a/two.ogg", Format: "ogg"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if sum := fx.scan(t, false); sum.Added != 2 {
+		t.Fatalf("first scan %+v, want 2 added", sum)
+	}
+	db, err := sql.Open("sqlite", "file:"+fx.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec("UPDATE tracks SET codec = NULL WHERE path = CAST('a/two.ogg' AS BLOB)")
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := fx.scan(t, false); sum.Updated != 1 || sum.Added+sum.Removed != 0 {
+		t.Fatalf("rescan %+v, want the stale track updated", sum)
+	}
+	if tr := fx.track(t, "a/two.ogg"); tr.Codec != tags.CodecVorbis {
+		t.Errorf("a/two.ogg codec %q after the rescan, want vorbis", tr.Codec)
 	}
 }

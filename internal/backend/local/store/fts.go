@@ -55,14 +55,14 @@ const reindexBatch = 1000
 func reindexTracks(b *Batch) error {
 	var last int64
 	for {
-		rows, err := b.tx.QueryContext(b.ctx, "SELECT "+trackColumns+" FROM tracks t WHERE t.id > ? ORDER BY t.id LIMIT ?",
+		rows, err := b.tx.QueryContext(b.ctx, "SELECT "+baseTrackColumns+" FROM tracks t WHERE t.id > ? ORDER BY t.id LIMIT ?",
 			last, reindexBatch)
 		if err != nil {
 			return fmt.Errorf("rebuild the search index: %w", err)
 		}
 		var tracks []Track
 		for rows.Next() {
-			t, err := scanTrack(rows)
+			t, err := scanColumns(rows, false)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild the search index: %w", err)

@@ -41,6 +41,8 @@ func TestMigrationRebuildsSearchIndex(t *testing.T) {
 			title, artist, album, albumartist, composer, performer, genre, comment, path,
 			content='', contentless_delete=1,
 			tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+		ALTER TABLE tracks DROP COLUMN codec;
+		ALTER TABLE tracks DROP COLUMN bits;
 		PRAGMA user_version = 1`)
 	db.Close()
 	if err != nil {
@@ -77,5 +79,58 @@ func TestMigrationRebuildsSearchIndex(t *testing.T) {
 		if !slices.Equal(paths(got), c.want) {
 			t.Errorf("Find(%+v) after migration = %q, want %q", c.q.Terms, paths(got), c.want)
 		}
+	}
+}
+
+// TestMigrationMarksTracksStale turns a library back into schema version
+// 2, which had no codec column, and checks that Open marks every track
+// for the next scan to read again, and that a rewritten track is current.
+func TestMigrationMarksTracksStale(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "library.db")
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracks := sample()
+	put(t, s, tracks...)
+	s.Close()
+
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`ALTER TABLE tracks DROP COLUMN codec;
+		ALTER TABLE tracks DROP COLUMN bits;
+		PRAGMA user_version = 2`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(ctx, Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	stamps, err := s.Stamps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stamps) != len(tracks) {
+		t.Fatalf("%d stamps after migration, want %d", len(stamps), len(tracks))
+	}
+	for p, st := range stamps {
+		if !st.Stale {
+			t.Errorf("%q is not stale after the migration to codec columns", p)
+		}
+	}
+	put(t, s, tracks[0])
+	stamps, err = s.Stamps(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stamps[tracks[0].Path].Stale {
+		t.Errorf("%q is still stale after it was written again", tracks[0].Path)
 	}
 }

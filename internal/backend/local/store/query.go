@@ -172,26 +172,41 @@ func (f filter) clauseWithMatch() (string, []any) {
 	return where, append(args[:len(args):len(args)], f.match)
 }
 
-const trackColumns = `t.id, t.path, t.size, t.mtime, t.title, t.album, t.album_id, t.artists,
+// baseTrackColumns are the columns of schema version 2, which the
+// migration to version 2 reads before later columns exist.
+const baseTrackColumns = `t.id, t.path, t.size, t.mtime, t.title, t.album, t.album_id, t.artists,
 	t.albumartists, t.composers, t.performers, t.genres, t.track_no, t.num_tracks, t.disc_no,
 	t.num_discs, t.date, t.comment, t.length_ms, t.bitrate, t.sample_rate, t.channels,
 	t.rg_track_gain, t.rg_track_peak, t.rg_album_gain, t.rg_album_peak, t.mb_trackid,
 	t.mb_albumid, t.mb_artistid, t.mb_albumartistid, t.cover, t.added_ms, t.modified_ms`
 
+const trackColumns = baseTrackColumns + `, t.codec, t.bits`
+
 func scanTrack(rows interface{ Scan(...any) error }) (Track, error) {
+	return scanColumns(rows, true)
+}
+
+// scanColumns reads a row of trackColumns, or of baseTrackColumns when
+// withFormat is false.
+func scanColumns(rows interface{ Scan(...any) error }, withFormat bool) (Track, error) {
 	var t Track
 	var p []byte
 	var artists, albumArtists, composers, performers, genres string
 	var lengthMS int64
 	var tg, tp, ag, ap sql.NullFloat64
-	err := rows.Scan(&t.ID, &p, &t.Size, &t.MTime, &t.Title, &t.Album, &t.AlbumID, &artists,
+	var codec sql.NullString
+	dest := []any{&t.ID, &p, &t.Size, &t.MTime, &t.Title, &t.Album, &t.AlbumID, &artists,
 		&albumArtists, &composers, &performers, &genres, &t.TrackNo, &t.NumTracks, &t.DiscNo,
 		&t.NumDiscs, &t.Date, &t.Comment, &lengthMS, &t.Bitrate, &t.SampleRate, &t.Channels,
 		&tg, &tp, &ag, &ap, &t.MusicBrainzTrackID, &t.MusicBrainzAlbumID, &t.MusicBrainzArtistID,
-		&t.MusicBrainzAlbumArtistID, &t.CoverHash, &t.AddedMS, &t.ModifiedMS)
-	if err != nil {
+		&t.MusicBrainzAlbumArtistID, &t.CoverHash, &t.AddedMS, &t.ModifiedMS}
+	if withFormat {
+		dest = append(dest, &codec, &t.BitsPerSample)
+	}
+	if err := rows.Scan(dest...); err != nil {
 		return t, err
 	}
+	t.Codec = codec.String
 	t.Path = string(p)
 	t.Length = time.Duration(lengthMS) * time.Millisecond
 	t.Artists = parseList(artists)

@@ -190,6 +190,10 @@ var migrations = []migration{
 		content='', contentless_delete=1,
 		tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6 7 8'
 	);`, after: reindexTracks},
+	// The codec and sample size give MPD's Format line and AudioFormat
+	// filter. A NULL codec marks a track that the next scan reads again.
+	{sql: `ALTER TABLE tracks ADD COLUMN codec TEXT;
+	ALTER TABLE tracks ADD COLUMN bits INTEGER NOT NULL DEFAULT 0;`},
 }
 
 // SchemaVersion is the schema version this package writes.

@@ -34,12 +34,15 @@ type Track struct {
 type Stamp struct {
 	Size  int64
 	MTime int64
+	// Stale is true for a track stored before the library kept the
+	// fields of its current schema, which a scan must read again.
+	Stale bool
 }
 
 // Stamps returns the size and modification time of every stored track by
 // path.
 func (s *Store) Stamps(ctx context.Context) (map[string]Stamp, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT path, size, mtime FROM tracks")
+	rows, err := s.r.QueryContext(ctx, "SELECT path, size, mtime, codec IS NULL FROM tracks")
 	if err != nil {
 		return nil, fmt.Errorf("read file stamps: %w", err)
 	}
@@ -48,7 +51,7 @@ func (s *Store) Stamps(ctx context.Context) (map[string]Stamp, error) {
 	for rows.Next() {
 		var p []byte
 		var st Stamp
-		if err := rows.Scan(&p, &st.Size, &st.MTime); err != nil {
+		if err := rows.Scan(&p, &st.Size, &st.MTime, &st.Stale); err != nil {
 			return nil, fmt.Errorf("read file stamps: %w", err)
 		}
 		stamps[string(p)] = st
@@ -179,8 +182,8 @@ func (b *Batch) Put(t *Track) error {
 		artists, albumartists, composers, performers, genres, track_no, num_tracks, disc_no, num_discs,
 		date, comment, length_ms, bitrate, sample_rate, channels,
 		rg_track_gain, rg_track_peak, rg_album_gain, rg_album_peak,
-		mb_trackid, mb_albumid, mb_artistid, mb_albumartistid, cover, added_ms, modified_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		mb_trackid, mb_albumid, mb_artistid, mb_albumartistid, cover, added_ms, modified_ms, codec, bits)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		[]byte(t.Path), []byte(dir), t.Size, t.MTime, t.Title, t.Album, t.AlbumID,
 		jsonList(t.Artists), jsonList(t.AlbumArtists), jsonList(t.Composers), jsonList(t.Performers), jsonList(t.Genres),
 		t.TrackNo, t.NumTracks, t.DiscNo, t.NumDiscs, t.Date, t.Comment,
@@ -188,7 +191,7 @@ func (b *Batch) Put(t *Track) error {
 		nullGain(t.Gain.TrackGain, t.Gain.HasTrack), nullGain(t.Gain.TrackPeak, t.Gain.HasTrack),
 		nullGain(t.Gain.AlbumGain, t.Gain.HasAlbum), nullGain(t.Gain.AlbumPeak, t.Gain.HasAlbum),
 		t.MusicBrainzTrackID, t.MusicBrainzAlbumID, t.MusicBrainzArtistID, t.MusicBrainzAlbumArtistID,
-		t.CoverHash, t.AddedMS, t.ModifiedMS)
+		t.CoverHash, t.AddedMS, t.ModifiedMS, t.Codec, t.BitsPerSample)
 	if err != nil {
 		return fmt.Errorf("store track %q: %w", t.Path, err)
 	}

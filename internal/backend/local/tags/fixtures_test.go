@@ -68,6 +68,8 @@ func TestNativeMatchesTagLibFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatalf("TagLib: %v", err)
 			}
+			// TagLib reports no codec or sample size.
+			got.Codec, got.BitsPerSample = "", 0
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Go parser and TagLib differ:\n Go     %+v\n TagLib %+v", strip(got), strip(want))
 			}

@@ -55,6 +55,7 @@ func parseFLAC(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 			flags := binary.BigEndian.Uint32(block[10:14])
 			res.sampleRate = int(flags >> 12)
 			res.channels = int((flags>>9)&7) + 1
+			res.codec, res.bits = CodecFLAC, int((flags>>4)&0x1f)+1
 			sampleFrames = uint64(flags&0xf)<<32 | uint64(binary.BigEndian.Uint32(block[14:18]))
 		case typ == flacStreamInfo || typ == flacInvalid:
 			return nativeResult{}, fmt.Errorf("flac: unexpected metadata block type %d", typ)

@@ -190,6 +190,7 @@ func mp4Properties(moov []byte, res *nativeResult) error {
 		}
 		res.channels = int(binary.BigEndian.Uint16(d[40:]))
 		res.sampleRate = int(binary.BigEndian.Uint32(d[46:]))
+		res.codec = CodecAAC
 		bitrate, err := esdsBitrate(d[65:])
 		if err != nil {
 			return err
@@ -202,6 +203,7 @@ func mp4Properties(moov []byte, res *nativeResult) error {
 		res.channels = int(d[73])
 		res.bitrate = int(float64(binary.BigEndian.Uint32(d[80:]))/1000 + 0.5)
 		res.sampleRate = int(binary.BigEndian.Uint32(d[84:]))
+		res.codec, res.bits = CodecALAC, int(d[69])
 	default:
 		return errUnsupported // other codecs and encrypted "enca" entries
 	}

@@ -136,6 +136,7 @@ func parseMP3(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 	streamBytes := binary.BigEndian.Uint32(frame[off+12:])
 	res.sampleRate = h.sampleRate
 	res.channels = h.channels
+	res.codec = CodecMP3
 	if frames > 0 {
 		lengthMS := float64(h.samplesPerFrame) * 1000 / float64(h.sampleRate) * float64(frames)
 		if err := res.setLength(lengthMS, int64(streamBytes)); err != nil {

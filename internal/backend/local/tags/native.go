@@ -17,6 +17,8 @@ type nativeResult struct {
 	bitrate    int // kbit/s
 	sampleRate int // Hz
 	channels   int
+	codec      string
+	bits       int // bits per sample of a lossless codec, else 0
 	// hasPicture is true when the file holds a picture, even one that is
 	// not kept because it is larger than the cover limit.
 	hasPicture bool
@@ -78,6 +80,8 @@ func (r *Reader) readNative(path string) (info Info, ok bool) {
 	info.Bitrate = res.bitrate * 1000
 	info.SampleRate = res.sampleRate
 	info.Channels = res.channels
+	info.Codec = res.codec
+	info.BitsPerSample = res.bits
 	if len(res.cover) > 0 && len(res.cover) <= r.maxCover {
 		info.Cover = res.cover
 		info.CoverMIME = CoverMIME(res.coverMIME, res.cover)

@@ -104,6 +104,8 @@ func TestNativeMatchesTagLib(t *testing.T) {
 				if err != nil {
 					return // TagLib rejects this truncated file too
 				}
+				// TagLib reports no codec or sample size.
+				got.Codec, got.BitsPerSample = "", 0
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("Go parser and TagLib differ (cover limit %d):\n Go     %+v\n TagLib %+v", r.maxCover, strip(got), strip(want))
 				}

@@ -174,6 +174,7 @@ func parseOgg(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 		res.channels = int(ch[0])
 		preSkip = int64(binary.LittleEndian.Uint16(skip))
 		res.sampleRate = opusSampleRate
+		res.codec = CodecOpus
 		if !bytes.HasPrefix(h.packets[1], []byte("OpusTags")) {
 			return nativeResult{}, errors.New("opus: second packet is not OpusTags")
 		}
@@ -189,6 +190,7 @@ func parseOgg(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 		}
 		res.channels = int(ch[0])
 		res.sampleRate = int(rate)
+		res.codec = CodecVorbis
 		if !bytes.HasPrefix(h.packets[1], []byte("\x03vorbis")) {
 			return nativeResult{}, errors.New("vorbis: second packet is not the comment header")
 		}

@@ -61,12 +61,30 @@ type Info struct {
 	Bitrate    int // bit/s
 	SampleRate int // Hz
 	Channels   int
+	// Codec names the audio coding when the Go parsers read the file:
+	// CodecMP3, CodecFLAC, CodecVorbis, CodecOpus, CodecPCM, CodecAAC or
+	// CodecALAC. It is empty for files that TagLib reads.
+	Codec string
+	// BitsPerSample is the sample size of a FLAC, PCM or ALAC stream, and
+	// 0 for lossy codecs and unknown files.
+	BitsPerSample int
 
 	// Cover is the first embedded picture, nil when there is none or when
 	// it is larger than the reader's limit.
 	Cover     []byte
 	CoverMIME string
 }
+
+// The codecs Info.Codec names.
+const (
+	CodecMP3    = "mp3"
+	CodecFLAC   = "flac"
+	CodecVorbis = "vorbis"
+	CodecOpus   = "opus"
+	CodecPCM    = "pcm" // integer PCM in WAV
+	CodecAAC    = "aac"
+	CodecALAC   = "alac"
+)
 
 // Options configures a Reader.
 type Options struct {

@@ -10,6 +10,12 @@ import (
 // maxRIFFChunks bounds the chunks read from one WAV file.
 const maxRIFFChunks = 1024
 
+// WAV format codes of the fmt chunk.
+const (
+	wavFormatPCM        = 1
+	wavFormatExtensible = 0xfffe
+)
+
 // parseWAV reads a PCM WAV file: the "fmt " chunk, the size of the "data"
 // chunk and an ID3v2 tag in an "id3 " or "ID3 " chunk. Files with a LIST
 // INFO chunk (which TagLib merges with the ID3v2 tag), compressed audio or
@@ -49,11 +55,18 @@ func parseWAV(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 				return nativeResult{}, errUnsupported
 			}
 			sawFmt = true
-			chunk, err := readAt(r, pos, 16, size)
+			chunk, err := readAt(r, pos, min(n, 26), size)
 			if err != nil {
 				return nativeResult{}, err
 			}
-			if binary.LittleEndian.Uint16(chunk[0:]) != 1 {
+			format := binary.LittleEndian.Uint16(chunk[0:])
+			// WAVE_FORMAT_EXTENSIBLE, which sox writes for more than 16
+			// bits, names the coding in the first two bytes of its
+			// SubFormat GUID at offset 24.
+			if format == wavFormatExtensible && len(chunk) >= 26 {
+				format = binary.LittleEndian.Uint16(chunk[24:])
+			}
+			if format != wavFormatPCM {
 				return nativeResult{}, errUnsupported // not integer PCM
 			}
 			res.channels = int(binary.LittleEndian.Uint16(chunk[2:]))
@@ -96,6 +109,7 @@ func parseWAV(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 	if !sawFmt || dataSize < 0 || res.channels == 0 || bitsPerSample == 0 || bitsPerSample%8 != 0 {
 		return nativeResult{}, errUnsupported
 	}
+	res.codec, res.bits = CodecPCM, bitsPerSample
 	frames := dataSize / int64(res.channels*bitsPerSample/8)
 	if frames > 0 && res.sampleRate > 0 {
 		lengthMS := float64(frames) * 1000 / float64(res.sampleRate)
