@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/tonearm/tonearm/internal/logging"
 )
 
 // contentSecurityPolicy allows scripts, styles, images and media from the
@@ -66,11 +68,12 @@ func securityHeaders(tls bool, version string, next http.Handler) http.Handler {
 // defeats DNS rebinding: a page on evil.example that rebinds its name to
 // 127.0.0.1 still sends "Host: evil.example".
 type hostChecker struct {
-	names []string // lower-case host names without port
-	log   *slog.Logger
+	names   []string // lower-case host names without port
+	log     *slog.Logger
+	repeats *logging.RepeatLimiter
 }
 
-func newHostChecker(hostname string, allowed []string, log *slog.Logger) *hostChecker {
+func newHostChecker(hostname string, allowed []string, log *slog.Logger, repeats *logging.RepeatLimiter) *hostChecker {
 	names := []string{"localhost", "127.0.0.1", "::1", "ip6-localhost"}
 	for _, n := range append([]string{hostname}, allowed...) {
 		n = strings.ToLower(strings.TrimSpace(n))
@@ -84,7 +87,7 @@ func newHostChecker(hostname string, allowed []string, log *slog.Logger) *hostCh
 		}
 		names = append(names, strings.Trim(n, "[]"))
 	}
-	return &hostChecker{names: names, log: log}
+	return &hostChecker{names: names, log: log, repeats: repeats}
 }
 
 func (c *hostChecker) allowed(host string) bool {
@@ -99,7 +102,9 @@ func (c *hostChecker) allowed(host string) bool {
 func (c *hostChecker) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !c.allowed(r.Host) {
-			c.log.Warn("request for an unknown host refused", "host", truncate(r.Host, 100), "remote", r.RemoteAddr)
+			if c.repeats.Allow(eventUnknownHost, r.RemoteAddr) {
+				c.log.Warn("request for an unknown host refused", "host", truncate(r.Host, 100), "remote", r.RemoteAddr)
+			}
 			http.Error(w, fmt.Sprintf("unknown host %q: add it to [http] allowed_hosts", truncate(r.Host, 100)), http.StatusMisdirectedRequest)
 			return
 		}

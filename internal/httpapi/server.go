@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/tonearm/tonearm/internal/core/events"
 	"github.com/tonearm/tonearm/internal/core/scope"
 	"github.com/tonearm/tonearm/internal/jsonrpc"
+	"github.com/tonearm/tonearm/internal/logging"
 )
 
 // Limits with their defaults.
@@ -100,6 +102,9 @@ type Server struct {
 	cop     *http.CrossOriginProtection
 	origins []string
 	sockets *socketSlots
+	// repeats bounds the log lines and audit records that floods of
+	// rejected requests write.
+	repeats *logging.RepeatLimiter
 	handler http.Handler
 	// rpcBuffers holds *rpcBuffer values for POST /mopidy/rpc.
 	rpcBuffers sync.Pool
@@ -172,7 +177,6 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:      opts,
 		log:       opts.Logger,
-		hosts:     newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger),
 		cop:       http.NewCrossOriginProtection(),
 		origins:   originPatterns(opts.AllowedOrigins),
 		sockets:   newSocketSlots(opts.MaxSockets, opts.MaxSocketsPerPrincipal),
@@ -181,6 +185,8 @@ func New(opts Options) (*Server, error) {
 		jsonContentType: []string{"application/json; charset=utf-8"},
 	}
 	s.rpcBuffers.New = func() any { return new(rpcBuffer) }
+	s.repeats = logging.NewRepeatLimiter(logging.RepeatOptions{OnSuppressed: s.reportSuppressed})
+	s.hosts = newHostChecker(opts.Hostname, opts.AllowedHosts, opts.Logger, s.repeats)
 	for _, o := range s.origins {
 		if o == "null" {
 			continue
@@ -192,10 +198,12 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
-			"origin", truncate(r.Header.Get("Origin"), 100), "remote", r.RemoteAddr)
-		s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr,
-			Detail: "cross-origin " + r.Method + " " + truncate(r.URL.Path, 100) + " from " + truncate(r.Header.Get("Origin"), 100)})
+		if s.repeats.Allow(eventCrossOrigin, r.RemoteAddr) {
+			s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+				"origin", truncate(r.Header.Get("Origin"), 100), "remote", r.RemoteAddr)
+			s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr,
+				Detail: "cross-origin " + r.Method + " " + truncate(r.URL.Path, 100) + " from " + truncate(r.Header.Get("Origin"), 100)})
+		}
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 
@@ -232,6 +240,28 @@ func New(opts Options) (*Server, error) {
 	h = securityHeaders(opts.TLS, opts.Version, h)
 	s.handler = h
 	return s, nil
+}
+
+// Kinds of rejected requests that Server.repeats counts. Each kind
+// except eventUnknownHost also writes an audit record.
+const (
+	eventUnknownHost  = "unknown_host"
+	eventCrossOrigin  = "cross_origin"
+	eventInvalidToken = "invalid_api_token"
+	eventScopeDenied  = "scope_denied"
+)
+
+// reportSuppressed logs, and for audited kinds records, how many rejected
+// requests of one kind from one address were left out of the log in the
+// last interval.
+func (s *Server) reportSuppressed(kind, address string, suppressed int) {
+	s.log.Warn("repeated rejected requests not logged", "event", kind, "address", address,
+		"suppressed", suppressed, "interval", logging.DefaultRepeatInterval)
+	if kind == eventUnknownHost {
+		return
+	}
+	s.opts.Audit.Record(context.Background(), audit.Event{Kind: audit.PermissionDenied, Address: address,
+		Detail: fmt.Sprintf("%d more %s rejections not recorded in %s", suppressed, kind, logging.DefaultRepeatInterval)})
 }
 
 // ServeHTTP serves a request.
@@ -312,7 +342,9 @@ func (s *Server) principal(r *http.Request) (p scope.Principal, ok bool) {
 		}
 		tok, err := s.opts.Auth.VerifyToken(ctx, strings.TrimSpace(secret), r.RemoteAddr)
 		if err != nil {
-			s.opts.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr, Detail: "invalid API token"})
+			if s.repeats.Allow(eventInvalidToken, r.RemoteAddr) {
+				s.opts.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Address: r.RemoteAddr, Detail: "invalid API token"})
+			}
 			return p, false
 		}
 		set, err := scope.ParseSet(tok.Scopes)
@@ -358,8 +390,10 @@ func (s *Server) requireScope(sc scope.Scope, next http.Handler) http.Handler {
 			return
 		}
 		if sc != "" && !p.Scopes.Has(sc) {
-			s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(),
-				Address: r.RemoteAddr, Detail: r.URL.Path + " needs " + string(sc)})
+			if s.repeats.Allow(eventScopeDenied, r.RemoteAddr) {
+				s.opts.Audit.Record(r.Context(), audit.Event{Kind: audit.PermissionDenied, Principal: p.String(),
+					Address: r.RemoteAddr, Detail: r.URL.Path + " needs " + string(sc)})
+			}
 			http.Error(w, "permission denied: needs scope "+string(sc), http.StatusForbidden)
 			return
 		}
