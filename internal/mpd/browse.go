@@ -19,6 +19,10 @@ import (
 func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 	dir := ""
 	if len(args) == 1 {
+		if !c.local && strings.HasPrefix(strings.ToLower(args[0]), "file://") {
+			c.log.Warn("MPD client rejected: file:// URI from a TCP client")
+			return protocol.Errorf(protocol.AckPermission, "Access denied")
+		}
 		if isStreamURL(args[0]) {
 			return protocol.Errorf(protocol.AckNoExist, "No such directory")
 		}
@@ -180,7 +184,8 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 	if len(args) == 1 {
 		var err error
 		if base, err = c.cleanPath(args[0]); err != nil {
-			return err
+			// MPD 0.23.12 looks any path up and finds no such folder.
+			return protocol.Errorf(protocol.AckNoExist, "No such directory")
 		}
 	}
 	tracks, paths, err := c.findTracksWithPaths(ctx, nil)
@@ -307,7 +312,12 @@ func cmdRescan(ctx context.Context, c *conn, args []string) error {
 
 func (c *conn) startUpdate(ctx context.Context, args []string) error {
 	uri := ""
-	if len(args) == 1 {
+	// As in MPD 0.23.12, "" and "/" update everything, and any other path
+	// must be relative without empty, "." or ".." elements.
+	if len(args) == 1 && args[0] != "" && args[0] != "/" {
+		if !protocol.IsSafeLocalURI(args[0]) {
+			return protocol.Errorf(protocol.AckArg, "Malformed path")
+		}
 		dir, err := c.cleanPath(args[0])
 		if err != nil {
 			return err

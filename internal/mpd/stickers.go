@@ -153,7 +153,8 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 	rest := args[3:]
 	clean, err := c.cleanPath(song)
 	if err != nil {
-		return err
+		// MPD 0.23.12 looks any path up and finds no such song.
+		return protocol.Errorf(protocol.AckNoExist, "No such song")
 	}
 	if sub != "find" {
 		if _, err := c.lookupSong(ctx, clean); err != nil {

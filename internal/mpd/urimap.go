@@ -119,8 +119,15 @@ func backendURI(p string) bool {
 	return true
 }
 
-// cleanPath checks a path relative to the music folder.
+// cleanPath checks a path relative to the music folder. An absolute path
+// is rejected with "Access denied", as MPD 0.23.12 rejects it from TCP
+// clients. Tonearm rejects it from Unix socket clients too, which may use a
+// file:// URI instead.
 func (c *conn) cleanPath(p string) (string, error) {
+	if strings.HasPrefix(p, "/") {
+		c.log.Warn("MPD client sent an absolute path")
+		return "", protocol.Errorf(protocol.AckPermission, "Access denied")
+	}
 	clean, err := safepath.CleanText(p)
 	if err != nil {
 		c.log.Warn("MPD client sent an unsafe path", "err", err)
