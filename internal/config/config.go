@@ -223,6 +223,10 @@ type HTTP struct {
 	// or API token, or of one address for callers without a login; 0 means
 	// no bound.
 	MaxWebSocketsPerPrincipal int `ini:"max_websockets_per_principal" min:"0" max:"10000"`
+	// MaxConnectionsPerAddress bounds the open HTTP connections, WebSockets
+	// and streams included, from one IP address or IPv6 /64; 0 means no
+	// bound.
+	MaxConnectionsPerAddress int `ini:"max_connections_per_address" min:"0" max:"10000"`
 }
 
 // Stream is the [stream] section: internet radio.

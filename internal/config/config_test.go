@@ -83,6 +83,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if cfg.HTTP.MaxWebSocketsPerPrincipal != 32 {
 		t.Errorf("max_websockets_per_principal = %d, want 32", cfg.HTTP.MaxWebSocketsPerPrincipal)
 	}
+	if cfg.HTTP.MaxConnectionsPerAddress != 64 {
+		t.Errorf("[http] max_connections_per_address = %d, want 64", cfg.HTTP.MaxConnectionsPerAddress)
+	}
 	if cfg.MPD.MaxCommandListSize != 2<<20 || cfg.MPD.MaxOutputBufferSize != 8<<20 {
 		t.Errorf("mpd buffers = %d, %d", cfg.MPD.MaxCommandListSize, cfg.MPD.MaxOutputBufferSize)
 	}

@@ -108,6 +108,7 @@ acme_domain =
 tls = false
 session_max_age = 2592000
 max_websockets_per_principal = 32
+max_connections_per_address = 64
 
 [stream]
 enabled = true

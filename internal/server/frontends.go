@@ -20,11 +20,13 @@ import (
 	"github.com/tonearm/tonearm/internal/audit"
 	"github.com/tonearm/tonearm/internal/auth"
 	"github.com/tonearm/tonearm/internal/config"
+	"github.com/tonearm/tonearm/internal/connlimit"
 	"github.com/tonearm/tonearm/internal/core"
 	"github.com/tonearm/tonearm/internal/core/events"
 	"github.com/tonearm/tonearm/internal/core/scope"
 	"github.com/tonearm/tonearm/internal/httpapi"
 	"github.com/tonearm/tonearm/internal/jsonrpc"
+	"github.com/tonearm/tonearm/internal/logging"
 	"github.com/tonearm/tonearm/internal/mpd"
 	"github.com/tonearm/tonearm/internal/webui"
 )
@@ -210,6 +212,20 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 	// descriptors the rest of the server needs. Extra clients wait in the
 	// kernel's backlog until a slot frees.
 	ln = netutil.LimitListener(ln, maxHTTPConnections)
+	// The per-address cap keeps one client from taking all of those
+	// slots, which idle keep-alive connections would hold for the
+	// server's IdleTimeout. Rejected connections are closed at once and
+	// free their slot of the total cap.
+	// NOTE: 16 addresses at the default of 64 still fill the 1024 slots,
+	// and idle keep-alive connections are not closed sooner when the
+	// total cap is near.
+	rejects := logging.NewRepeatLimiter(logging.RepeatOptions{Logger: h.log})
+	ln = connlimit.NewListener(ln, h.cfg.HTTP.MaxConnectionsPerAddress, func(remote net.Addr) {
+		if rejects.Allow("http_connection_rejected", remote.String()) {
+			h.log.Warn("HTTP connection rejected: too many connections from this address; raise [http] max_connections_per_address",
+				"remote", remote.String(), "max", h.cfg.HTTP.MaxConnectionsPerAddress)
+		}
+	})
 	if h.tls != nil {
 		ln = tls.NewListener(ln, h.tls)
 	}
