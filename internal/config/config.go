@@ -85,6 +85,9 @@ type Audio struct {
 	// BufferTime is the output buffer length; 0 means the output's default.
 	BufferTime time.Duration `ini:"buffer_time" unit:"ms" min:"1" max:"60000" optional:"true"`
 	ReplayGain string        `ini:"replaygain" type:"choice" choices:"track|album|off"`
+	// MaxStreamListenersPerAddress bounds the HTTP stream listeners from
+	// one IP address or IPv6 /64; 0 means no bound.
+	MaxStreamListenersPerAddress int `ini:"max_stream_listeners_per_address" min:"0" max:"1000"`
 }
 
 // Local is the [local] section: the library database and its scanner.

@@ -83,6 +83,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if cfg.HTTP.MaxWebSocketsPerPrincipal != 32 {
 		t.Errorf("max_websockets_per_principal = %d, want 32", cfg.HTTP.MaxWebSocketsPerPrincipal)
 	}
+	if cfg.Audio.MaxStreamListenersPerAddress != 4 {
+		t.Errorf("max_stream_listeners_per_address = %d, want 4", cfg.Audio.MaxStreamListenersPerAddress)
+	}
 	if cfg.HTTP.MaxConnectionsPerAddress != 64 {
 		t.Errorf("[http] max_connections_per_address = %d, want 64", cfg.HTTP.MaxConnectionsPerAddress)
 	}

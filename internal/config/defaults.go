@@ -23,6 +23,7 @@ mixer = software
 mixer_volume =
 buffer_time =
 replaygain = off
+max_stream_listeners_per_address = 4
 
 [local]
 enabled = true

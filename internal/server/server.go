@@ -122,7 +122,13 @@ func buildPlayer(cfg *config.Config, log *slog.Logger) (*output.Set, *player.Pla
 		return nil, nil, fmt.Errorf("[audio] output: %w", err)
 	}
 	alog := log.With("component", "audio")
-	set, err := output.Build(specs, output.Options{Logger: alog})
+	// In the config 0 turns the per-address limit off, where
+	// output.HTTPOptions takes 0 as its default.
+	perAddress := cfg.Audio.MaxStreamListenersPerAddress
+	if perAddress == 0 {
+		perAddress = -1
+	}
+	set, err := output.Build(specs, output.Options{Logger: alog, HTTP: output.HTTPOptions{MaxListenersPerAddress: perAddress}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,12 +14,18 @@ import (
 	"github.com/kazzmir/opus-go/ogg"
 
 	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/connlimit"
+	"github.com/tonearm/tonearm/internal/logging"
 )
 
 // HTTPOptions configures the HTTP stream. Zero fields take the defaults.
 type HTTPOptions struct {
 	// MaxListeners caps the listeners at once; more get 503. Default 16.
 	MaxListeners int
+	// MaxListenersPerAddress caps the listeners from one IP address or
+	// IPv6 /64, so one client cannot take every listener slot; more get
+	// 429. Default 4, and a negative value means no cap.
+	MaxListenersPerAddress int
 	// QueueTime is how much audio a listener may fall behind before it is
 	// dropped. Default 2 s.
 	QueueTime time.Duration
@@ -33,6 +39,9 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.MaxListeners <= 0 {
 		o.MaxListeners = 16
 	}
+	if o.MaxListenersPerAddress == 0 {
+		o.MaxListenersPerAddress = DefaultMaxListenersPerAddress
+	}
 	if o.QueueTime <= 0 {
 		o.QueueTime = 2 * time.Second
 	}
@@ -44,6 +53,10 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	}
 	return o
 }
+
+// DefaultMaxListenersPerAddress is the default of
+// HTTPOptions.MaxListenersPerAddress.
+const DefaultMaxListenersPerAddress = 4
 
 // streamFormat is an encoding the HTTP stream serves.
 type streamFormat int
@@ -90,6 +103,8 @@ const httpLead = 100 * time.Millisecond
 type HTTPStream struct {
 	opts HTTPOptions
 	log  *slog.Logger
+	// rejects bounds the warnings that a flood of rejected listeners logs.
+	rejects *logging.RepeatLimiter
 
 	format audio.Format
 	pacer  *pacer
@@ -105,15 +120,18 @@ type listener struct {
 	id      uint64
 	format  streamFormat
 	remote  string
+	address string // remote as connlimit.AddressKey groups it
 	units   chan []byte
 	dropped chan struct{} // closed when the stream drops the listener
 }
 
 // NewHTTPStream returns an HTTP stream output.
 func NewHTTPStream(opts HTTPOptions, log *slog.Logger) *HTTPStream {
+	log = log.With("output", "http")
 	return &HTTPStream{
 		opts:      opts.withDefaults(),
-		log:       log.With("output", "http"),
+		log:       log,
+		rejects:   logging.NewRepeatLimiter(logging.RepeatOptions{Logger: log}),
 		listeners: make(map[*listener]struct{}),
 		encoders:  make(map[streamFormat]streamEncoder),
 	}
@@ -210,6 +228,18 @@ func (s *HTTPStream) subscribe(format streamFormat, remote string) (*listener, [
 	if len(s.listeners) >= s.opts.MaxListeners {
 		return nil, nil, errTooManyListeners
 	}
+	address := connlimit.AddressKey(remote)
+	if s.opts.MaxListenersPerAddress > 0 {
+		fromAddress := 0
+		for l := range s.listeners {
+			if l.address == address {
+				fromAddress++
+			}
+		}
+		if fromAddress >= s.opts.MaxListenersPerAddress {
+			return nil, nil, errTooManyFromAddress
+		}
+	}
 	enc, ok := s.encoders[format]
 	if !ok {
 		var err error
@@ -221,12 +251,16 @@ func (s *HTTPStream) subscribe(format streamFormat, remote string) (*listener, [
 	}
 	queue := max(int(s.opts.QueueTime/format.unitDuration(s.format.SampleRate)), 2)
 	s.nextID++
-	l := &listener{id: s.nextID, format: format, remote: remote, units: make(chan []byte, queue), dropped: make(chan struct{})}
+	l := &listener{id: s.nextID, format: format, remote: remote, address: address,
+		units: make(chan []byte, queue), dropped: make(chan struct{})}
 	s.listeners[l] = struct{}{}
 	return l, enc.header(), nil
 }
 
-var errTooManyListeners = fmt.Errorf("output: too many stream listeners")
+var (
+	errTooManyListeners   = fmt.Errorf("output: too many stream listeners")
+	errTooManyFromAddress = fmt.Errorf("output: too many stream listeners from one address")
+)
 
 func newStreamEncoder(format streamFormat, f audio.Format, bitrate int) (streamEncoder, error) {
 	if format == formatFLAC {
@@ -288,8 +322,17 @@ func (s *HTTPStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l, header, err := s.subscribe(format, r.RemoteAddr)
 	switch {
 	case err == errTooManyListeners:
-		s.log.Warn("stream listener rejected, listener cap reached", "remote", r.RemoteAddr, "max", s.opts.MaxListeners)
+		if s.rejects.Allow("stream_listener_cap", r.RemoteAddr) {
+			s.log.Warn("stream listener rejected, listener cap reached", "remote", r.RemoteAddr, "max", s.opts.MaxListeners)
+		}
 		http.Error(w, "too many listeners", http.StatusServiceUnavailable)
+		return
+	case err == errTooManyFromAddress:
+		if s.rejects.Allow("stream_listener_address_cap", r.RemoteAddr) {
+			s.log.Warn("stream listener rejected, too many listeners from this address",
+				"remote", r.RemoteAddr, "max", s.opts.MaxListenersPerAddress)
+		}
+		http.Error(w, "too many listeners from your address: close another stream first", http.StatusTooManyRequests)
 		return
 	case err != nil:
 		s.log.Error("stream listener rejected", "remote", r.RemoteAddr, "err", err)
