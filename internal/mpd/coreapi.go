@@ -282,6 +282,11 @@ func (g *guardedCore) Add(ctx context.Context, uris []string, at int) ([]models.
 }
 
 func (g *guardedCore) Remove(ctx context.Context, tlids []int) error {
+	if len(tlids) == 0 {
+		// Empty criteria match every track, so the core would clear the
+		// whole tracklist.
+		return nil
+	}
 	_, err := g.api.Tracklist().Remove(ctx, core.Criteria{TLID: tlids})
 	return mapCoreErr(err)
 }

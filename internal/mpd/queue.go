@@ -49,10 +49,23 @@ func (c *conn) parsePosition(ctx context.Context, arg string, length int) (int, 
 			n = cur + n
 		}
 	}
+	if !relative && n > length {
+		return 0, protocol.Errorf(protocol.AckArg, "Number too large: %s", arg)
+	}
 	if n < 0 || n > length {
 		return 0, errBadSongIndex()
 	}
 	return n, nil
+}
+
+// clampRange limits r to a queue of n songs as MPD 0.23.12 does for
+// delete, playlistinfo, prio and shuffle: a start past the end is a bad
+// song index, and an end past it is cut.
+func clampRange(r protocol.Range, n int) (protocol.Range, error) {
+	if r.Start > n {
+		return r, errBadSongIndex()
+	}
+	return r.Clamp(n), nil
 }
 
 // addURIs resolves one add argument: a song path, a folder path (added
@@ -140,10 +153,9 @@ func cmdDelete(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	if r.Start >= len(tracks) || (!r.Open() && r.End > len(tracks)) {
-		return errBadSongIndex()
+	if r, err = clampRange(r, len(tracks)); err != nil {
+		return err
 	}
-	r = r.Clamp(len(tracks))
 	var tlids []int
 	for _, t := range tracks[r.Start:r.End] {
 		tlids = append(tlids, t.TLID)
@@ -171,10 +183,12 @@ func cmdMove(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	if r.Start >= len(tracks) || (!r.Open() && r.End > len(tracks)) {
+	if r.Open() {
+		return protocol.Errorf(protocol.AckArg, "Open-ended range not supported")
+	}
+	if r.Start >= len(tracks) || r.End > len(tracks) {
 		return errBadSongIndex()
 	}
-	r = r.Clamp(len(tracks))
 	to, err := c.parsePosition(ctx, args[1], len(tracks)-(r.End-r.Start))
 	if err != nil {
 		return err
@@ -258,10 +272,13 @@ func cmdShuffle(ctx context.Context, c *conn, args []string) error {
 		if r, err = protocol.ParseRange(args[0]); err != nil {
 			return err
 		}
-		if r.Start > len(tracks) || (!r.Open() && r.End > len(tracks)) {
-			return errBadSongIndex()
+		if r, err = clampRange(r, len(tracks)); err != nil {
+			return err
 		}
-		r = r.Clamp(len(tracks))
+	}
+	if r.End-r.Start < 2 {
+		// Nothing to reorder, and the core rejects an empty range.
+		return nil
 	}
 	return c.core.Shuffle(ctx, r.Start, r.End)
 }
@@ -309,13 +326,9 @@ func cmdPlaylistInfo(ctx context.Context, c *conn, args []string) error {
 		if r, err = protocol.ParseRange(args[0]); err != nil {
 			return err
 		}
-		if r.Start >= len(tracks) && !(r.Open() || r.Start == r.End) {
-			return errBadSongIndex()
+		if r, err = clampRange(r, len(tracks)); err != nil {
+			return err
 		}
-		if !r.Open() && r.End > len(tracks) && r.End-r.Start == 1 {
-			return errBadSongIndex()
-		}
-		r = r.Clamp(len(tracks))
 	}
 	for i := r.Start; i < r.End; i++ {
 		c.writeQueueSong(tracks[i], i)
@@ -458,10 +471,9 @@ func cmdPrio(ctx context.Context, c *conn, args []string) error {
 		if err != nil {
 			return err
 		}
-		if r.Start >= len(tracks) || (!r.Open() && r.End > len(tracks)) {
-			return errBadSongIndex()
+		if r, err = clampRange(r, len(tracks)); err != nil {
+			return err
 		}
-		r = r.Clamp(len(tracks))
 		for _, t := range tracks[r.Start:r.End] {
 			tlids = append(tlids, t.TLID)
 		}

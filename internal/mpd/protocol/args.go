@@ -31,7 +31,8 @@ func ParseUint(s string) (int, error) {
 		return 0, err
 	}
 	if n < 0 {
-		return 0, Errorf(AckArg, "Number is negative: %s", s)
+		// MPD 0.23.12 reads a negative number as a large unsigned one.
+		return 0, Errorf(AckArg, "Number too large: %s", s)
 	}
 	return n, nil
 }
@@ -80,8 +81,12 @@ func (r Range) Clamp(n int) Range {
 }
 
 // ParseRange parses "START:END", "START:" or a single position "N", which
-// means "N:N+1", as MPD 0.23 does.
+// means "N:N+1", as MPD 0.23 does. "-1" is the whole list, as in MPD
+// 0.23.12, which keeps it for older clients.
 func ParseRange(s string) (Range, error) {
+	if s == "-1" {
+		return Range{Start: 0, End: -1}, nil
+	}
 	before, after, found := strings.Cut(s, ":")
 	start, err := ParseUint(before)
 	if err != nil {
