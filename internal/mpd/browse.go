@@ -357,10 +357,10 @@ func (c *conn) lookupSong(ctx context.Context, p string) (*models.Track, error) 
 	}
 	found, err := c.core.Lookup(ctx, []string{uri})
 	if err != nil {
-		return nil, coreError(err, "No such file")
+		return nil, coreError(err, "No such song")
 	}
 	if len(found[uri]) == 0 {
-		return nil, protocol.Errorf(protocol.AckNoExist, "No such file")
+		return nil, errNoSuchSong()
 	}
 	return &found[uri][0], nil
 }

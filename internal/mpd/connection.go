@@ -98,7 +98,7 @@ func cmdTagTypes(_ context.Context, c *conn, args []string) error {
 
 func cmdPartition(_ context.Context, _ *conn, args []string) error {
 	if args[0] != "default" {
-		return protocol.Errorf(protocol.AckNoExist, "No such partition")
+		return protocol.Errorf(protocol.AckNoExist, "partition does not exist")
 	}
 	return nil
 }

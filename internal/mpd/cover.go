@@ -32,11 +32,7 @@ func (c *conn) cover(ctx context.Context, p string) (*coverCache, error) {
 
 // writeChunk writes one chunk of a picture from offset, at most
 // binarylimit bytes.
-func (c *conn) writeChunk(cc *coverCache, offsetArg string, withType bool) error {
-	offset, err := protocol.ParseUint(offsetArg)
-	if err != nil {
-		return err
-	}
+func (c *conn) writeChunk(cc *coverCache, offset int, withType bool) error {
 	if offset > len(cc.data) {
 		return protocol.Errorf(protocol.AckArg, "Bad file offset")
 	}
@@ -49,7 +45,14 @@ func (c *conn) writeChunk(cc *coverCache, offsetArg string, withType bool) error
 	return nil
 }
 
+// As in MPD 0.23.12, albumart and readpicture parse the offset before
+// they look the song up.
+
 func cmdAlbumArt(ctx context.Context, c *conn, args []string) error {
+	offset, err := protocol.ParseUint(args[1])
+	if err != nil {
+		return err
+	}
 	cc, err := c.cover(ctx, args[0])
 	if err != nil {
 		return err
@@ -57,18 +60,25 @@ func cmdAlbumArt(ctx context.Context, c *conn, args []string) error {
 	if len(cc.data) == 0 {
 		return protocol.Errorf(protocol.AckNoExist, "No file exists")
 	}
-	return c.writeChunk(cc, args[1], false)
+	return c.writeChunk(cc, offset, false)
 }
 
-// cmdReadPicture answers with nothing when the song has no picture, as
-// MPD 0.23 does.
+// cmdReadPicture sends nothing when the song has no picture and fails when
+// there is no such song, as MPD 0.23.12 does.
 func cmdReadPicture(ctx context.Context, c *conn, args []string) error {
+	offset, err := protocol.ParseUint(args[1])
+	if err != nil {
+		return err
+	}
 	cc, err := c.cover(ctx, args[0])
 	if err != nil {
 		return err
 	}
 	if len(cc.data) == 0 {
+		if _, err := c.lookupSong(ctx, args[0]); err != nil {
+			return err
+		}
 		return nil
 	}
-	return c.writeChunk(cc, args[1], true)
+	return c.writeChunk(cc, offset, true)
 }

@@ -151,6 +151,10 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 	}
 	sub, song := args[0], args[2]
 	rest := args[3:]
+	if !validStickerRequest(sub, len(rest)) {
+		// MPD 0.23.12 checks the request before it looks the song up.
+		return protocol.Errorf(protocol.AckArg, "bad request")
+	}
 	clean, err := c.cleanPath(song)
 	if err != nil {
 		// MPD 0.23.12 looks any path up and finds no such song.
@@ -200,6 +204,24 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 		return protocol.Errorf(protocol.AckArg, "bad request")
 	}
 	return nil
+}
+
+// validStickerRequest reports whether sub is a sticker subcommand that
+// takes rest arguments after the song.
+func validStickerRequest(sub string, rest int) bool {
+	switch sub {
+	case "get":
+		return rest == 1
+	case "set":
+		return rest == 2
+	case "delete":
+		return rest <= 1
+	case "list":
+		return rest == 0
+	case "find":
+		return rest == 1 || rest == 3
+	}
+	return false
 }
 
 func stickerFind(c *conn, base string, rest []string) error {
