@@ -478,12 +478,23 @@ func cmdSearchAdd(ctx context.Context, c *conn, args []string) error {
 	return c.addTracks(ctx, args, true)
 }
 
+// cmdSearchAddPl runs "searchaddpl NAME FILTER [sort TAG] [window RANGE]
+// [position POS]", as MPD 0.23.12 accepts it.
 func cmdSearchAddPl(ctx context.Context, c *conn, args []string) error {
-	tracks, err := c.find(ctx, args[1:], true)
+	name, args := args[0], args[1:]
+	pos := -1
+	if n := len(args); n >= 3 && args[n-2] == "position" {
+		var err error
+		if pos, err = protocol.ParseUint(args[n-1]); err != nil {
+			return err
+		}
+		args = args[:n-2]
+	}
+	tracks, err := c.find(ctx, args, true)
 	if err != nil {
 		return err
 	}
-	return c.appendToPlaylist(ctx, args[0], tracks, -1)
+	return c.appendToPlaylist(ctx, name, tracks, pos)
 }
 
 func cmdCount(ctx context.Context, c *conn, args []string) error {

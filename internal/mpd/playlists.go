@@ -137,9 +137,13 @@ func cmdLoad(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := playlistRange(args[1:min(2, len(args))], len(pl.Tracks))
-	if err != nil {
-		return err
+	r := protocol.Range{Start: 0, End: len(pl.Tracks)}
+	if len(args) >= 2 {
+		if r, err = protocol.ParseRange(args[1]); err != nil {
+			return err
+		}
+		// MPD 0.23.12 loads nothing from a range past the end.
+		r = r.Clamp(len(pl.Tracks))
 	}
 	at := -1
 	if len(args) == 3 {
@@ -164,13 +168,25 @@ func cmdLoad(ctx context.Context, c *conn, args []string) error {
 
 // appendToPlaylist inserts tracks into the stored playlist called name at
 // position at (the end when negative), creating the playlist if needed.
+// A position past the end fails with "Bad position" before a missing
+// playlist is created, as in MPD 0.23.12.
 func (c *conn) appendToPlaylist(ctx context.Context, name string, tracks []models.Track, at int) error {
 	pl, err := c.loadPlaylist(ctx, name)
-	if protocol.AsError(err).Code == protocol.AckNoExist {
-		pl, err = c.core.CreatePlaylist(ctx, name)
-	}
-	if err != nil {
+	missing := protocol.AsError(err).Code == protocol.AckNoExist
+	if err != nil && !missing {
 		return err
+	}
+	length := 0
+	if !missing && pl != nil {
+		length = len(pl.Tracks)
+	}
+	if at > length {
+		return protocol.Errorf(protocol.AckArg, "Bad position")
+	}
+	if missing {
+		if pl, err = c.core.CreatePlaylist(ctx, name); err != nil {
+			return err
+		}
 	}
 	if pl == nil {
 		return protocol.Errorf(protocol.AckSystem, "Failed to create playlist")
@@ -249,7 +265,7 @@ func cmdPlaylistMove(ctx context.Context, c *conn, args []string) error {
 	}
 	return c.editPlaylist(ctx, args[0], func(ts []models.Track) ([]models.Track, error) {
 		if from >= len(ts) || to >= len(ts) {
-			return nil, errBadSongIndex()
+			return nil, protocol.Errorf(protocol.AckArg, "Bad range")
 		}
 		t := ts[from]
 		ts = append(ts[:from], ts[from+1:]...)
