@@ -88,7 +88,11 @@ func cmdGetVol(ctx context.Context, c *conn, _ []string) error {
 }
 
 // cmdCrossfade accepts only 0, because the player has no crossfade.
-func cmdCrossfade(_ context.Context, _ *conn, args []string) error {
+// The accepted values of crossfade, mixrampdb, mixrampdelay and
+// replay_gain_mode change nothing, but clients in idle still get the
+// options event that MPD 0.23.12 sends for every such command.
+
+func cmdCrossfade(_ context.Context, c *conn, args []string) error {
 	secs, err := protocol.ParseUint(args[0])
 	if err != nil {
 		return err
@@ -96,24 +100,27 @@ func cmdCrossfade(_ context.Context, _ *conn, args []string) error {
 	if secs != 0 {
 		return protocol.Errorf(protocol.AckUnknown, "crossfade is not supported: the player plays gapless")
 	}
+	c.s.notifyAll("options")
 	return nil
 }
 
 // cmdMixrampDB and cmdMixrampDelay accept only the values that turn
 // MixRamp off, because the player has no MixRamp.
-func cmdMixrampDB(_ context.Context, _ *conn, args []string) error {
+func cmdMixrampDB(_ context.Context, c *conn, args []string) error {
 	db, err := protocol.ParseFloat(args[0])
 	if err != nil {
 		return err
 	}
 	if db == 0 {
+		c.s.notifyAll("options")
 		return nil
 	}
 	return protocol.Errorf(protocol.AckUnknown, "MixRamp is not supported: the player plays gapless")
 }
 
-func cmdMixrampDelay(_ context.Context, _ *conn, args []string) error {
+func cmdMixrampDelay(_ context.Context, c *conn, args []string) error {
 	if args[0] == "nan" {
+		c.s.notifyAll("options")
 		return nil
 	}
 	delay, err := protocol.ParseFloat(args[0])
@@ -128,9 +135,10 @@ func cmdMixrampDelay(_ context.Context, _ *conn, args []string) error {
 
 // NOTE: the ReplayGain mode is not a core setting yet, so only "off", the
 // MPD 0.23 default, is accepted and reported.
-func cmdReplayGainMode(_ context.Context, _ *conn, args []string) error {
+func cmdReplayGainMode(_ context.Context, c *conn, args []string) error {
 	switch args[0] {
 	case "off":
+		c.s.notifyAll("options")
 		return nil
 	case "track", "album", "auto":
 		return protocol.Errorf(protocol.AckUnknown, "replay gain mode %s is not supported yet", args[0])

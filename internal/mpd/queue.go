@@ -479,6 +479,8 @@ func cmdPrio(ctx context.Context, c *conn, args []string) error {
 		}
 	}
 	c.s.queueTags.setPrio(tlids, prio)
+	// MPD 0.23.12 reports a priority change as a queue change.
+	c.s.notifyAll("playlist")
 	return nil
 }
 
@@ -499,6 +501,8 @@ func cmdPrioID(ctx context.Context, c *conn, args []string) error {
 		tlids = append(tlids, id)
 	}
 	c.s.queueTags.setPrio(tlids, prio)
+	// MPD 0.23.12 reports a priority change as a queue change.
+	c.s.notifyAll("playlist")
 	return nil
 }
 
