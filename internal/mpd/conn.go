@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"github.com/tonearm/tonearm/internal/audit"
@@ -112,6 +113,13 @@ func (c *conn) serve(ctx context.Context) {
 	stop := context.AfterFunc(ctx, func() { c.nc.Close() })
 	defer stop()
 
+	if err := c.handshake(ctx); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Info("MPD client closed: TLS handshake failed", "timeout", c.s.cfg.handshakeTimeout(), "err", err)
+		return
+	}
 	if err := c.send([]byte("OK MPD " + Version + "\n")); err != nil {
 		return
 	}
@@ -135,6 +143,20 @@ func (c *conn) serve(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// handshake runs the TLS handshake of a TLS client within the handshake
+// timeout. Without it, the first write would run the handshake, and a
+// client that never sends its ClientHello would hold a connection slot,
+// because the login and idle timeouts start only after the greeting.
+func (c *conn) handshake(ctx context.Context) error {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.s.cfg.handshakeTimeout())
+	defer cancel()
+	return tc.HandshakeContext(ctx)
 }
 
 func startsWithLowercase(line string) bool {

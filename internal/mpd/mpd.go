@@ -59,6 +59,8 @@ type Config struct {
 	// SocketPath is a Unix socket to listen on as well, none when empty.
 	SocketPath string
 	// TLSAddress and TLS configure an extra TLS listener when both are set.
+	// A TLS client must finish its handshake within LoginTimeout, or
+	// IdleTimeout when that is shorter or LoginTimeout is negative.
 	TLSAddress string
 	TLS        *tls.Config
 	// Passwords maps each password to the permissions it grants.
@@ -77,7 +79,10 @@ type Config struct {
 	MaxLineLength      int
 	MaxCommandListSize int
 	MaxOutputBuffer    int
-	MaxConnections     int
+	// MaxConnections bounds the TCP and TLS connections. Unix socket
+	// clients have an allowance of their own of the same size, so remote
+	// clients cannot lock local ones out.
+	MaxConnections int
 	// MaxConnectionsPerAddress bounds the TCP and TLS connections from one
 	// IP address, or one IPv6 /64, so that one host cannot take every slot
 	// of MaxConnections. A negative value means no bound. Unix socket
@@ -139,7 +144,13 @@ type Server struct {
 
 	conns  sync.WaitGroup
 	nconns atomic.Int64
-	nextID atomic.Int64
+	// nlocal counts the open Unix socket connections, which have their
+	// own allowance of MaxConnections.
+	nlocal atomic.Int64
+	// rejectSlots bounds the rejections in progress, each of which may
+	// wait rejectTimeout for a TLS handshake.
+	rejectSlots chan struct{}
+	nextID      atomic.Int64
 	// perAddress counts the open TCP and TLS connections per address.
 	perAddress *connlimit.Limiter
 	counters   counters
@@ -186,8 +197,9 @@ func New(cfg Config, coreFor func(Principal) Core, log *slog.Logger) (*Server, e
 		cmds:      commandTable(),
 		watch:     newWatcher(),
 
-		perAddress: connlimit.New(cfg.MaxConnectionsPerAddress),
-		rejectLog:  rate.NewLimiter(rejectLogRate, rejectLogBurst),
+		perAddress:  connlimit.New(cfg.MaxConnectionsPerAddress),
+		rejectLog:   rate.NewLimiter(rejectLogRate, rejectLogBurst),
+		rejectSlots: make(chan struct{}, maxConcurrentRejects),
 	}
 	if cfg.MusicDir != "" {
 		if s.music, err = safepath.OpenRoot(cfg.MusicDir); err != nil {
@@ -272,6 +284,16 @@ func (c Config) defaultPermissions() Permission {
 		return PermAll
 	}
 	return 0
+}
+
+// handshakeTimeout bounds the TLS handshake of a new client: the login
+// timeout, or the idle timeout when that is shorter or no login timeout
+// applies.
+func (c Config) handshakeTimeout() time.Duration {
+	if c.LoginTimeout > 0 {
+		return min(c.LoginTimeout, c.IdleTimeout)
+	}
+	return c.IdleTimeout
 }
 
 func (c Config) localPermissions() Permission {
