@@ -229,12 +229,32 @@ func (c *conn) clearLoginDeadline() {
 }
 
 func (c *conn) readRaw() (string, error) {
-	line, err := c.br.ReadSlice('\n')
+	line, err := c.readSlice()
 	if err != nil {
 		return "", err
 	}
-	line = bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'})
 	return string(line), nil
+}
+
+// readSlice returns the next line without its line end. The slice is
+// valid until the next read.
+func (c *conn) readSlice() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(line[:len(line)-1], []byte{'\r'}), nil
+}
+
+// readLineBytes is readLine without the copy to a string. The slice is
+// valid until the next read.
+func (c *conn) readLineBytes(ctx context.Context) ([]byte, error) {
+	if c.inflight != nil {
+		line, err := c.readLine(ctx)
+		return []byte(line), err
+	}
+	c.armReadDeadline()
+	return c.readSlice()
 }
 
 // startBackgroundRead reads the next line without a deadline in a
@@ -349,27 +369,30 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 }
 
 // commandList reads the lines of a command list up to command_list_end,
-// then runs them. As MPD 0.23 does, a list larger than the limit closes the
-// connection.
+// then runs them. Each line counts its length plus one byte against
+// MaxCommandListSize, as in MPD 0.23, and a list larger than that closes
+// the connection. The lines are stored in one buffer, each followed by a
+// newline, so the buffer never exceeds MaxCommandListSize bytes.
 func (c *conn) commandList(ctx context.Context, ok bool) error {
-	var list []string
-	size := 0
+	var list []byte
 	for {
-		line, err := c.readLine(ctx)
+		line, err := c.readLineBytes(ctx)
 		if err != nil {
 			return err
 		}
-		if line == "command_list_end" {
+		if string(line) == "command_list_end" {
 			break
 		}
-		size += len(line) + 1
-		if size > c.s.cfg.MaxCommandListSize {
+		if len(list)+len(line)+1 > c.s.cfg.MaxCommandListSize {
 			c.log.Warn("MPD command list larger than the limit: closing the connection", "max", c.s.cfg.MaxCommandListSize)
 			return errClose
 		}
-		list = append(list, line)
+		list = appendBounded(list, line, c.s.cfg.MaxCommandListSize)
 	}
-	for i, line := range list {
+	for i := 0; len(list) > 0; i++ {
+		end := bytes.IndexByte(list, '\n')
+		line := string(list[:end])
+		list = list[end+1:]
 		name, args, err := protocol.Tokenize(line)
 		if err == nil && (name == "idle" || name == "noidle" || strings.HasPrefix(name, "command_list")) {
 			err = protocol.Errorf(protocol.AckArg, "%s not allowed in command list", name)
@@ -390,6 +413,20 @@ func (c *conn) commandList(ctx context.Context, ok bool) error {
 	}
 	c.w.OK()
 	return nil
+}
+
+// appendBounded appends line and a newline to list. When list must grow,
+// its capacity doubles but stays within limit, which the caller has
+// checked the result against.
+func appendBounded(list, line []byte, limit int) []byte {
+	need := len(list) + len(line) + 1
+	if need > cap(list) {
+		grown := make([]byte, len(list), min(max(2*cap(list), need, 512), max(limit, need)))
+		copy(grown, list)
+		list = grown
+	}
+	list = append(list, line...)
+	return append(list, '\n')
 }
 
 func (c *conn) flush() error {
