@@ -1,15 +1,14 @@
 package mpd
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/tonearm/tonearm/internal/connlimit"
 	"github.com/tonearm/tonearm/internal/passhash"
 )
 
@@ -28,25 +27,54 @@ type credential struct {
 	secret string
 }
 
+// passwordCheckSlots bounds the password checks that run at once, because
+// each argon2id check with passhash's parameters holds 19 MiB. A check
+// waits at most passwordCheckWait for a slot, as the HTTP login does.
+const (
+	passwordCheckSlots = 2
+	passwordCheckWait  = 5 * time.Second
+)
+
+// authResult is the outcome of a password attempt.
+type authResult int
+
+const (
+	authAccepted authResult = iota
+	authIncorrect
+	// authRateLimited means the address has no attempt left, so the
+	// password was not checked.
+	authRateLimited
+	// authBusy means every check slot stayed taken for
+	// passwordCheckWait, so the password was not checked.
+	authBusy
+)
+
 type authenticator struct {
 	creds []credential
 	log   *slog.Logger
-	rate  rate.Limit
-	burst int
+	rate  float64
+	burst float64
+	// slots holds one value per password check in progress.
+	slots chan struct{}
+	// slotWait is passwordCheckWait, shorter in tests.
+	slotWait time.Duration
 
 	mu       sync.Mutex
-	limiters map[string]*limiterEntry
+	limiters map[string]*attemptBucket
 }
 
-type limiterEntry struct {
-	limiter *rate.Limiter
-	seen    time.Time
+// attemptBucket is the token bucket of password attempts of one address.
+type attemptBucket struct {
+	tokens float64
+	seen   time.Time
 }
 
 func newAuthenticator(cfg Config, log *slog.Logger) (*authenticator, error) {
 	a := &authenticator{
-		log: log, rate: rate.Limit(cfg.PasswordRate), burst: cfg.PasswordBurst,
-		limiters: make(map[string]*limiterEntry),
+		log: log, rate: cfg.PasswordRate, burst: float64(cfg.PasswordBurst),
+		slots:    make(chan struct{}, passwordCheckSlots),
+		slotWait: passwordCheckWait,
+		limiters: make(map[string]*attemptBucket),
 	}
 	for i, p := range cfg.Passwords {
 		if p.Secret == "" {
@@ -67,37 +95,73 @@ func (c credential) matches(password string) bool {
 	return err == nil && ok
 }
 
-// allow reports whether the client at remote may try a password now. Only
-// failed attempts use up the allowance (see failed), so a client that
-// sends its right password on every connection, as mpc -h does, is never
-// held back.
-func (a *authenticator) allow(remote string) bool {
-	return a.entry(remote).limiter.Tokens() >= 1
-}
-
-// failed counts a rejected password against the client at remote.
-func (a *authenticator) failed(remote string) {
-	a.entry(remote).limiter.Allow()
-}
-
-// entry returns the limiter of remote's address, creating it.
-func (a *authenticator) entry(remote string) *limiterEntry {
-	host := remote
-	if h, _, err := net.SplitHostPort(remote); err == nil {
-		host = h
+// authenticate checks password for the client at remote and returns the
+// permissions it grants. Each attempt takes a token from the bucket of
+// remote's address, keyed as the connection limits key it (an IPv4
+// address or an IPv6 /64), before the check starts, so concurrent
+// connections cannot all pass on one token. The token is given back when
+// the password is right or was not checked, so a client that sends its
+// right password on every connection, as mpc -h does, is never held back.
+func (a *authenticator) authenticate(ctx context.Context, remote, password string) (Permission, authResult) {
+	key := connlimit.AddressKey(remote)
+	if !a.take(key) {
+		return 0, authRateLimited
 	}
+	timer := time.NewTimer(a.slotWait)
+	defer timer.Stop()
+	select {
+	case a.slots <- struct{}{}:
+	case <-timer.C:
+		a.giveBack(key)
+		return 0, authBusy
+	case <-ctx.Done():
+		a.giveBack(key)
+		return 0, authBusy
+	}
+	perm, ok := a.check(password)
+	<-a.slots
+	if !ok {
+		return 0, authIncorrect
+	}
+	a.giveBack(key)
+	return perm, authAccepted
+}
+
+// take spends one attempt of key, and reports false when none is left.
+func (a *authenticator) take(key string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	e, ok := a.limiters[host]
+	b := a.bucket(key)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// giveBack returns the attempt that take spent.
+func (a *authenticator) giveBack(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b := a.bucket(key)
+	b.tokens = min(b.tokens+1, a.burst)
+}
+
+// bucket returns the bucket of key, created full, with the tokens earned
+// since it was last used added. The caller holds a.mu.
+func (a *authenticator) bucket(key string) *attemptBucket {
+	now := time.Now()
+	b, ok := a.limiters[key]
 	if !ok {
 		if len(a.limiters) >= maxLimitedAddresses {
 			a.dropOldest()
 		}
-		e = &limiterEntry{limiter: rate.NewLimiter(a.rate, a.burst)}
-		a.limiters[host] = e
+		b = &attemptBucket{tokens: a.burst, seen: now}
+		a.limiters[key] = b
 	}
-	e.seen = time.Now()
-	return e
+	b.tokens = min(b.tokens+now.Sub(b.seen).Seconds()*a.rate, a.burst)
+	b.seen = now
+	return b
 }
 
 func (a *authenticator) dropOldest() {

@@ -64,6 +64,9 @@ type conn struct {
 	// cancelEvents stops the core event subscription of the previous
 	// permissions when a password changes them.
 	cancelEvents context.CancelFunc
+
+	// denials counts the denied requests per kind, for logDenial.
+	denials map[string]int
 }
 
 type readResult struct {
@@ -104,6 +107,7 @@ func (c *conn) serve(ctx context.Context) {
 	defer c.nc.Close()
 	c.log.Debug("MPD client connected", "permissions", c.perm.String())
 	defer c.log.Debug("MPD client disconnected")
+	defer c.logDenialSummary()
 	c.s.register(c)
 	defer c.s.unregister(c)
 	c.setPermissions(ctx, c.perm)
@@ -340,17 +344,16 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 		return protocol.Errorf(protocol.AckUnknown, "unknown command \"%s\"", name)
 	}
 	if slices.Contains(c.s.cfg.CommandBlacklist, name) {
-		c.log.Info("MPD command refused by command_blacklist", "command", name)
+		c.logDenial(denialBlacklistedCommand, slog.LevelInfo, "MPD command refused by command_blacklist", "command", name)
 		return protocol.Errorf(protocol.AckPermission, "\"%s\" is disabled by [mpd] command_blacklist", name)
 	}
 	if !c.perm.Has(cmd.perm) {
-		if cmd.perm == PermRead && c.perm == 0 && len(c.s.cfg.Passwords) > 0 {
-			c.log.Info("MPD permission denied", "command", name)
-		} else {
-			c.log.Info("MPD permission denied", "command", name, "permissions", c.perm.String())
+		// Only the logged denials get an audit record, so a client that
+		// repeats a denied command cannot flood the audit log.
+		if c.logDenial(denialPermission, slog.LevelInfo, "MPD permission denied", "command", name, "permissions", c.perm.String()) {
+			c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Principal: "mpd:" + c.id,
+				Address: c.remote, Detail: "MPD command " + name + " needs " + cmd.perm.String()})
 		}
-		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.PermissionDenied, Principal: "mpd:" + c.id,
-			Address: c.remote, Detail: "MPD command " + name + " needs " + cmd.perm.String()})
 		return protocol.Errorf(protocol.AckPermission, "you don't have permission for \"%s\"", name)
 	}
 	if cmd.localOnly && !c.local {

@@ -2,6 +2,8 @@ package mpd
 
 import (
 	"context"
+	"log/slog"
+
 	"github.com/tonearm/tonearm/internal/audit"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
@@ -19,16 +21,21 @@ func cmdPing(context.Context, *conn, []string) error { return nil }
 
 // cmdPassword checks a password, rate-limited per client address, and on
 // success replaces the connection's permissions with the password's.
+// Every checked wrong password gets an audit record. Rate-limited attempts
+// get one only while logDenial logs them.
 func cmdPassword(ctx context.Context, c *conn, args []string) error {
-	if !c.s.auth.allow(c.remote) {
-		c.log.Warn("MPD password attempt rate-limited")
-		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: "mpd:" + c.id, Address: c.remote, Detail: "MPD password rate-limited"})
+	perm, result := c.s.auth.authenticate(ctx, c.remote, args[0])
+	switch result {
+	case authRateLimited:
+		if c.logDenial(denialPasswordLimited, slog.LevelWarn, "MPD password attempt rate-limited") {
+			c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: "mpd:" + c.id, Address: c.remote, Detail: "MPD password rate-limited"})
+		}
 		return protocol.Errorf(protocol.AckPassword, "too many password attempts: wait and try again")
-	}
-	perm, ok := c.s.auth.check(args[0])
-	if !ok {
-		c.s.auth.failed(c.remote)
-		c.log.Warn("MPD password rejected")
+	case authBusy:
+		c.logDenial(denialPasswordBusy, slog.LevelWarn, "MPD password not checked: too many checks at once", "slots", passwordCheckSlots)
+		return protocol.Errorf(protocol.AckPassword, "too many password checks at once: try again in a moment")
+	case authIncorrect:
+		c.logDenial(denialPassword, slog.LevelWarn, "MPD password rejected")
 		c.s.cfg.Audit.Record(ctx, audit.Event{Kind: audit.LoginFailed, Principal: "mpd:" + c.id, Address: c.remote, Detail: "MPD password rejected"})
 		return protocol.Errorf(protocol.AckPassword, "incorrect password")
 	}

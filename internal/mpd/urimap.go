@@ -1,6 +1,7 @@
 package mpd
 
 import (
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -77,7 +78,7 @@ func (c *conn) pathToURI(p string) (string, error) {
 		}
 		if strings.HasPrefix(lower, "file://") {
 			if !c.local {
-				c.log.Warn("MPD client rejected: file:// URI from a TCP client")
+				c.logDenial(denialFileURIOverTCP, slog.LevelWarn, "MPD client rejected: file:// URI from a TCP client")
 				return "", protocol.Errorf(protocol.AckPermission, "Access denied")
 			}
 			return p, nil
@@ -130,7 +131,7 @@ func (c *conn) cleanPath(p string) (string, error) {
 	}
 	clean, err := safepath.CleanText(p)
 	if err != nil {
-		c.log.Warn("MPD client sent an unsafe path", "err", err)
+		c.logDenial(denialUnsafePath, slog.LevelWarn, "MPD client sent an unsafe path", "err", err)
 		return "", protocol.Errorf(protocol.AckNoExist, "Bad path")
 	}
 	return clean, nil
