@@ -2,6 +2,7 @@ package mpd
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/tonearm/tonearm/internal/models"
@@ -534,7 +535,17 @@ func cmdAddTagID(ctx context.Context, c *conn, args []string) error {
 	if _, err := c.queuePosition(ctx, id); err != nil {
 		return err
 	}
-	if err := c.s.queueTags.add(id, tag, args[2]); err != nil {
+	err = c.s.queueTags.add(id, tag, args[2])
+	if errors.Is(err, errQueueTagsFull) {
+		if err := c.s.pruneQueueTags(ctx, c.core); err != nil {
+			return err
+		}
+		err = c.s.queueTags.add(id, tag, args[2])
+	}
+	if errors.Is(err, errQueueTagsFull) {
+		return protocol.Errorf(protocol.AckPlaylistMax, "Too many added tags in the queue")
+	}
+	if err != nil {
 		return err
 	}
 	c.s.notifyAll("playlist")

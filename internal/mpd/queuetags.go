@@ -1,6 +1,7 @@
 package mpd
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sort"
@@ -10,26 +11,72 @@ import (
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
 
-// Bounds of the per-tracklist-entry data the frontend keeps.
+// Bounds of the per-tracklist-entry data the frontend keeps. MPD 0.23
+// stores added tags in the queued song and bounds them only by the line
+// length. Here the tags of all entries share maxAddedTagBytes, each
+// charged its name and value plus tagOverhead bytes for its slice element
+// and strings, so they take at most a few MiB.
 const (
 	maxTaggedEntries = 10000
 	maxTagsPerEntry  = 64
 	maxTagValueLen   = 1024
+	maxAddedTagBytes = 4 << 20
+	tagOverhead      = 64
 )
 
+// errQueueTagsFull reports that a tag does not fit in maxAddedTagBytes or
+// maxTaggedEntries.
+var errQueueTagsFull = errors.New("added tags full")
+
 // queueTags keeps, per tlid, the priority set with prio or prioid and the
-// tags added with addtagid.
+// tags added with addtagid. Entries that left the tracklist are dropped by
+// prune.
 //
 // NOTE: the core has no priorities, so they are stored and reported here
 // but do not change the order of random play as they do in MPD 0.23.
 type queueTags struct {
-	mu     sync.Mutex
-	prios  map[int]int
-	extras map[int][]tagValue
+	mu      sync.Mutex
+	entries map[int]*taggedEntry
+	// bytes is the memory charged for the added tags of all entries.
+	bytes int
+	// seq numbers the changes, so prune can tell entries changed after
+	// its tracklist snapshot.
+	seq uint64
+}
+
+type taggedEntry struct {
+	prio int
+	tags []tagValue
+	// changed is the seq of the entry's last change.
+	changed uint64
 }
 
 func newQueueTags() *queueTags {
-	return &queueTags{prios: make(map[int]int), extras: make(map[int][]tagValue)}
+	return &queueTags{entries: make(map[int]*taggedEntry)}
+}
+
+// entry returns the entry of tlid, creating it unless maxTaggedEntries
+// entries exist. The caller holds q.mu.
+func (q *queueTags) entry(tlid int) *taggedEntry {
+	e, ok := q.entries[tlid]
+	if !ok {
+		if len(q.entries) >= maxTaggedEntries {
+			return nil
+		}
+		e = &taggedEntry{}
+		q.entries[tlid] = e
+	}
+	q.seq++
+	e.changed = q.seq
+	return e
+}
+
+// dropIfEmpty deletes the entry of tlid when it has neither a priority nor
+// tags. The caller holds q.mu.
+func (q *queueTags) dropIfEmpty(tlid int) {
+	if e, ok := q.entries[tlid]; ok && e.prio == 0 && len(e.tags) == 0 {
+		delete(q.entries, tlid)
+	}
 }
 
 func (q *queueTags) setPrio(tlids []int, prio int) {
@@ -37,11 +84,14 @@ func (q *queueTags) setPrio(tlids []int, prio int) {
 	defer q.mu.Unlock()
 	for _, id := range tlids {
 		if prio == 0 {
-			delete(q.prios, id)
+			if e, ok := q.entries[id]; ok {
+				e.prio = 0
+				q.dropIfEmpty(id)
+			}
 			continue
 		}
-		if len(q.prios) < maxTaggedEntries {
-			q.prios[id] = prio
+		if e := q.entry(id); e != nil {
+			e.prio = prio
 		}
 	}
 }
@@ -49,39 +99,110 @@ func (q *queueTags) setPrio(tlids []int, prio int) {
 func (q *queueTags) prio(tlid int) int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.prios[tlid]
+	if e, ok := q.entries[tlid]; ok {
+		return e.prio
+	}
+	return 0
 }
 
+func tagCost(tag, value string) int { return len(tag) + len(value) + tagOverhead }
+
+// add adds a tag to the entry of tlid. It returns errQueueTagsFull when
+// the tag does not fit, so the caller may prune and try again.
 func (q *queueTags) add(tlid int, tag, value string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(value) > maxTagValueLen {
 		return protocol.Errorf(protocol.AckArg, "Tag value too long")
 	}
-	if _, ok := q.extras[tlid]; !ok && len(q.extras) >= maxTaggedEntries {
-		return protocol.Errorf(protocol.AckPlaylistMax, "Too many songs with added tags")
-	}
-	if len(q.extras[tlid]) >= maxTagsPerEntry {
+	if e, ok := q.entries[tlid]; ok && len(e.tags) >= maxTagsPerEntry {
 		return protocol.Errorf(protocol.AckArg, "Too many added tags")
 	}
-	q.extras[tlid] = append(q.extras[tlid], tagValue{tag, value})
+	cost := tagCost(tag, value)
+	if q.bytes+cost > maxAddedTagBytes {
+		return errQueueTagsFull
+	}
+	e := q.entry(tlid)
+	if e == nil {
+		return errQueueTagsFull
+	}
+	e.tags = append(e.tags, tagValue{tag, value})
+	q.bytes += cost
 	return nil
 }
 
 func (q *queueTags) clear(tlid int, tag string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if tag == "" {
-		delete(q.extras, tlid)
+	e, ok := q.entries[tlid]
+	if !ok {
 		return
 	}
-	q.extras[tlid] = slices.DeleteFunc(q.extras[tlid], func(tv tagValue) bool { return tv.name == tag })
+	remaining := e.tags[:0]
+	for _, tv := range e.tags {
+		if tag == "" || tv.name == tag {
+			q.bytes -= tagCost(tv.name, tv.value)
+		} else {
+			remaining = append(remaining, tv)
+		}
+	}
+	clear(e.tags[len(remaining):])
+	e.tags = remaining
+	q.dropIfEmpty(tlid)
 }
 
 func (q *queueTags) tags(tlid int) []tagValue {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.extras[tlid]
+	if e, ok := q.entries[tlid]; ok {
+		return slices.Clone(e.tags)
+	}
+	return nil
+}
+
+// snapshot returns the seq to pass to prune with a tracklist read after
+// this call, and whether any entry exists to prune.
+func (q *queueTags) snapshot() (uint64, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.seq, len(q.entries) > 0
+}
+
+// prune drops the priorities and tags of entries not in live, a tracklist
+// read after snapshot returned before. Entries changed after that
+// snapshot are remaining, because they may have joined the tracklist since it
+// was read.
+func (q *queueTags) prune(live map[int]bool, before uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for tlid, e := range q.entries {
+		if live[tlid] || e.changed > before {
+			continue
+		}
+		for _, tv := range e.tags {
+			q.bytes -= tagCost(tv.name, tv.value)
+		}
+		delete(q.entries, tlid)
+	}
+}
+
+// pruneQueueTags drops the priorities and added tags of entries that left
+// the tracklist.
+func (s *Server) pruneQueueTags(ctx context.Context, core Core) error {
+	before, nonEmpty := s.queueTags.snapshot()
+	if !nonEmpty {
+		return nil
+	}
+	tracks, err := core.TlTracks(ctx)
+	if err != nil {
+		return err
+	}
+	live := make(map[int]bool, len(tracks))
+	for _, t := range tracks {
+		live[t.TLID] = true
+	}
+	s.queueTags.prune(live, before)
+	return nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, backend.ErrNotFound) }

@@ -49,6 +49,10 @@ func (s *Server) watchEvents(ctx context.Context) {
 			case warm <- struct{}{}:
 			default: // a warm-up is already due
 			}
+		case EventTracklistChanged:
+			if err := s.pruneQueueTags(ctx, core); err != nil {
+				s.log.Warn("MPD added tags of removed queue entries not dropped: reading the tracklist failed", "err", err)
+			}
 		case EventPlaybackStateChanged, EventTrackPlaybackStarted:
 			state, err := core.PlaybackState(ctx)
 			if err != nil {
