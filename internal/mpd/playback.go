@@ -116,7 +116,26 @@ func (c *conn) seekTo(ctx context.Context, tlid int, timeArg string) error {
 			return err
 		}
 	}
-	return c.seekMillis(ctx, int(math.Round(seconds*1000)))
+	return c.seekMillis(ctx, secondsToMillis(seconds))
+}
+
+// maxSeekMillis is the largest seek target, the largest song time that MPD
+// 0.23 stores (32-bit milliseconds). Larger targets are cut to it, because
+// MPD 0.23.12 responds OK to "seek 0 1e308", and Go's result for converting
+// such a float to int is implementation-dependent.
+const maxSeekMillis = math.MaxInt32
+
+// secondsToMillis converts a seek time or offset in seconds to
+// milliseconds, cut to the range from -maxSeekMillis to maxSeekMillis.
+func secondsToMillis(seconds float64) int {
+	ms := math.Round(seconds * 1000)
+	switch {
+	case ms >= maxSeekMillis:
+		return maxSeekMillis
+	case ms <= -maxSeekMillis:
+		return -maxSeekMillis
+	}
+	return int(ms)
 }
 
 func cmdSeekCur(ctx context.Context, c *conn, args []string) error {
@@ -131,7 +150,7 @@ func cmdSeekCur(ctx context.Context, c *conn, args []string) error {
 	if state == "stopped" {
 		return protocol.Errorf(protocol.AckPlayerSync, "Not playing")
 	}
-	ms := int(math.Round(seconds * 1000))
+	ms := secondsToMillis(seconds)
 	if relative {
 		pos, err := c.core.TimePosition(ctx)
 		if err != nil {
