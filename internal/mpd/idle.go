@@ -71,12 +71,16 @@ func (c *conn) notify(m subsystemMask) {
 	}
 }
 
-// takePending returns and clears the pending subsystems within mask.
+// takePending returns the pending subsystems within mask. When there are
+// any, it clears every pending subsystem, those outside mask too, because
+// MPD 0.23.12 forgets the other changes once an idle reply is sent.
 func (c *conn) takePending(mask subsystemMask) subsystemMask {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	got := c.pending & mask
-	c.pending &^= got
+	if got != 0 {
+		c.pending = 0
+	}
 	return got
 }
 
