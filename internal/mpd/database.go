@@ -563,7 +563,8 @@ func sortedKeys[V any](m map[string]V) []string {
 // grouped by further tags, as MPD 0.23 does.
 func cmdList(ctx context.Context, c *conn, args []string) error {
 	tag := ""
-	if strings.EqualFold(args[0], "file") {
+	if strings.EqualFold(args[0], "file") || strings.EqualFold(args[0], "filename") {
+		// MPD 0.23.12 takes "filename", the older name, for "file".
 		tag = "file"
 	} else {
 		var ok bool
