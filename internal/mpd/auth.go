@@ -81,7 +81,8 @@ func newAuthenticator(cfg Config, log *slog.Logger) (*authenticator, error) {
 			return nil, fmt.Errorf("mpd: password %d is empty", i+1)
 		}
 		if !strings.HasPrefix(p.Secret, "$argon2id$") {
-			log.Warn("MPD password stored in plain text: store an argon2id hash instead", "password_index", i+1)
+			log.Warn("MPD password stored in plain text: replace it with the argon2id hash that "+
+				"`tonearm secret hash` prints", "password_index", i+1)
 		} else if err := passhash.Parse(p.Secret); err != nil {
 			return nil, fmt.Errorf("mpd: password %d: %w", i+1, err)
 		}
