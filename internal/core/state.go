@@ -37,25 +37,33 @@ type savedState struct {
 	Volume      int              `json:"volume"`
 	Mute        bool             `json:"mute"`
 	History     []HistoryEntry   `json:"history"`
+	// AudioFormats maps a tlid to its track's AudioFormat, which Mopidy's
+	// track model does not carry.
+	AudioFormats map[int]string `json:"audio_formats,omitempty"`
 }
+
+// maxAudioFormat bounds an audio format read from the state file. A real
+// one such as "192000:f:8" is 10 bytes.
+const maxAudioFormat = 32
 
 // snapshot copies the state; c.mu is held.
 func (c *Core) snapshot() savedState {
 	return savedState{
-		Format:      stateFormat,
-		Tracklist:   c.tl.tlTracks(),
-		NextTLID:    c.tl.nextTLID,
-		Version:     c.tl.version,
-		Consume:     c.tl.consume,
-		Random:      c.tl.random,
-		Repeat:      c.tl.repeat,
-		Single:      c.tl.single,
-		CurrentTLID: c.currentTLID(),
-		Position:    c.positionMS(),
-		State:       c.state,
-		Volume:      c.volume,
-		Mute:        c.mute,
-		History:     c.history,
+		Format:       stateFormat,
+		Tracklist:    c.tl.tlTracks(),
+		NextTLID:     c.tl.nextTLID,
+		Version:      c.tl.version,
+		Consume:      c.tl.consume,
+		Random:       c.tl.random,
+		Repeat:       c.tl.repeat,
+		Single:       c.tl.single,
+		CurrentTLID:  c.currentTLID(),
+		Position:     c.positionMS(),
+		State:        c.state,
+		Volume:       c.volume,
+		Mute:         c.mute,
+		History:      c.history,
+		AudioFormats: c.tl.audioFormats(),
 	}
 }
 
@@ -133,6 +141,9 @@ func (c *Core) loadState() *savedState {
 	}
 	tl := c.tl
 	for _, t := range s.Tracklist {
+		if f, ok := s.AudioFormats[t.TLID]; ok {
+			t.Track.AudioFormat = f
+		}
 		tl.entries = append(tl.entries, entry{tl: t})
 	}
 	tl.nextTLID, tl.version = s.NextTLID, s.Version
@@ -203,6 +214,14 @@ func (s *savedState) check(maxTracks int) error {
 	}
 	if _, err := ParseState(string(s.State)); err != nil {
 		return err
+	}
+	for tlid, f := range s.AudioFormats {
+		if !seen[tlid] {
+			return fmt.Errorf("audio format of tlid %d, which is not in the tracklist", tlid)
+		}
+		if len(f) > maxAudioFormat {
+			return fmt.Errorf("audio format of tlid %d is %d bytes, more than %d", tlid, len(f), maxAudioFormat)
+		}
 	}
 	if s.CurrentTLID != 0 && !seen[s.CurrentTLID] {
 		return fmt.Errorf("current tlid %d is not in the tracklist", s.CurrentTLID)

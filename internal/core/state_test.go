@@ -83,6 +83,35 @@ func TestStateRestoreAfterRestart(t *testing.T) {
 	}
 }
 
+// TestStateRestoreAudioFormat checks that a track's audio format, which
+// the Mopidy track model leaves out, survives a restart.
+func TestStateRestoreAudioFormat(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, restoring(dir))
+	e.add("1", "2")
+	e.core.mu.Lock()
+	e.core.tl.entries[1].tl.Track.AudioFormat = "44100:24:2"
+	e.core.mu.Unlock()
+	if err := e.core.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	r := newEnv(t, restoring(dir))
+	tracks, err := r.core.Tracklist().GetTlTracks(r.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tracks) != 2 {
+		t.Fatalf("%d tracks restored, want 2", len(tracks))
+	}
+	if f := tracks[0].Track.AudioFormat; f != "" {
+		t.Errorf("audio format of tlid 1 = %q, want none", f)
+	}
+	if f := tracks[1].Track.AudioFormat; f != "44100:24:2" {
+		t.Errorf("audio format of tlid 2 = %q, want 44100:24:2", f)
+	}
+}
+
 func TestStateRestorePaused(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, restoring(dir))
@@ -137,6 +166,7 @@ func TestStateCorruptFileIgnored(t *testing.T) {
 		"tlids":     `{"format":1,"state":"stopped","tracklist":[{"tlid":1,"track":{"uri":"mem:1"}},{"tlid":1,"track":{"uri":"mem:2"}}]}`,
 		"current":   `{"format":1,"state":"playing","current_tlid":9}`,
 		"model":     `{"format":1,"state":"stopped","tracklist":[{"__model__":"Track","tlid":1}]}`,
+		"format of": `{"format":1,"state":"stopped","tracklist":[{"tlid":1,"track":{"uri":"mem:1"}}],"audio_formats":{"2":"44100:16:2"}}`,
 		"empty":     ``,
 	}
 	for name, content := range cases {

@@ -68,6 +68,22 @@ func (t *tracklist) tlTracks() []models.TlTrack {
 	return out
 }
 
+// audioFormats maps the tlid of each entry whose track has an audio format
+// to that format, or returns nil when none has one.
+func (t *tracklist) audioFormats() map[int]string {
+	var out map[int]string
+	for _, e := range t.entries {
+		if e.tl.Track == nil || e.tl.Track.AudioFormat == "" {
+			continue
+		}
+		if out == nil {
+			out = make(map[int]string)
+		}
+		out[e.tl.TLID] = e.tl.Track.AudioFormat
+	}
+	return out
+}
+
 // index returns the position of tlid, or -1.
 func (t *tracklist) index(tlid int) int {
 	for i, e := range t.entries {

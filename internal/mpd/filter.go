@@ -7,33 +7,9 @@ import (
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
 
-// parseFilter parses the filter arguments of a database or queue command
-// and rejects the conditions that the library cannot evaluate.
+// parseFilter parses the filter arguments of a database or queue command.
 func parseFilter(args []string, fold bool) (*protocol.Filter, error) {
-	f, err := protocol.ParseFilter(args, fold)
-	if err != nil {
-		return nil, err
-	}
-	if hasKind(f, protocol.KindAudioFormat) {
-		// NOTE: models.Track carries no sample rate, sample format or
-		// channel count, so an AudioFormat condition could only match
-		// nothing. The command fails instead of returning an empty list.
-		return nil, protocol.Errorf(protocol.AckUnknown,
-			"AudioFormat filters are not supported: the library does not store audio formats")
-	}
-	return f, nil
-}
-
-func hasKind(f *protocol.Filter, kind protocol.Kind) bool {
-	if f.Kind == kind {
-		return true
-	}
-	for _, c := range f.Children {
-		if hasKind(c, kind) {
-			return true
-		}
-	}
-	return false
+	return protocol.ParseFilter(args, fold)
 }
 
 // filterBase returns the folder of the first "base" condition that every

@@ -32,7 +32,7 @@ func cmdStatus(ctx context.Context, c *conn, _ []string) error {
 			c.w.PairInt("songid", int64(st.Current.TLID))
 		}
 		if st.State != "stopped" {
-			c.writePlayingStatus(ctx, &st)
+			c.writePlayingStatus(&st)
 		}
 	}
 	if id := c.s.updates.running(); id > 0 {
@@ -66,12 +66,11 @@ func writeNextSong(c *conn, st *Status) {
 	}
 }
 
-func (c *conn) writePlayingStatus(ctx context.Context, st *Status) {
+func (c *conn) writePlayingStatus(st *Status) {
 	ms := st.Elapsed
-	length := 0
-	bitrate := 0
-	if st.Current.Track != nil {
-		length, bitrate = st.Current.Track.Length, st.Current.Track.Bitrate
+	length, bitrate, format := 0, 0, ""
+	if t := st.Current.Track; t != nil {
+		length, bitrate, format = t.Length, t.Bitrate, t.AudioFormat
 	}
 	c.w.Pair("time", itoa(int(math.Round(float64(ms)/1000)))+":"+itoa(int(math.Round(float64(length)/1000))))
 	c.w.PairFloat("elapsed", float64(ms)/1000, 3)
@@ -79,18 +78,11 @@ func (c *conn) writePlayingStatus(ctx context.Context, st *Status) {
 	if length > 0 {
 		c.w.PairFloat("duration", float64(length)/1000, 3)
 	}
-	if f, ok := c.core.(AudioFormatReporter); ok {
-		if format := f.AudioFormat(ctx); format != "" {
-			c.w.Pair("audio", format)
-		}
+	// MPD 0.23 shows the format its decoder delivers, which for a library
+	// file is the song's Format. Streams have none.
+	if format != "" {
+		c.w.Pair("audio", format)
 	}
-}
-
-// AudioFormatReporter is implemented by a Core that reports the format of
-// the sound it plays, as "samplerate:bits:channels". The status command
-// shows it as the audio field.
-type AudioFormatReporter interface {
-	AudioFormat(ctx context.Context) string
 }
 
 func mpdState(state string) string {

@@ -80,6 +80,9 @@ func (c *conn) writeSongAt(t *models.Track, path string) {
 	if t.LastModified > 0 {
 		c.w.PairTime("Last-Modified", time.UnixMilli(t.LastModified))
 	}
+	if t.AudioFormat != "" {
+		c.w.Pair("Format", t.AudioFormat)
+	}
 	c.writeTags(t)
 	if t.Length > 0 {
 		c.w.PairInt("Time", int64(math.Round(float64(t.Length)/1000)))
@@ -112,7 +115,7 @@ func filterSong(t *models.Track) *protocol.Song { return filterSongAt(t, uriToPa
 
 // filterSongAt is filterSong for a track whose path is known.
 func filterSongAt(t *models.Track, path string) *protocol.Song {
-	s := &protocol.Song{URI: path, Tags: make(map[string][]string, 8)}
+	s := &protocol.Song{URI: path, AudioFormat: t.AudioFormat, Tags: make(map[string][]string, 8)}
 	for _, tv := range songTags(t) {
 		s.Tags[tv.name] = append(s.Tags[tv.name], tv.value)
 	}

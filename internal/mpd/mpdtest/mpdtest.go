@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tonearm/tonearm/internal/backend/local/tags"
 	"github.com/tonearm/tonearm/internal/models"
 	"github.com/tonearm/tonearm/internal/mpd"
 	"github.com/tonearm/tonearm/internal/mpd/memcore"
@@ -53,11 +54,21 @@ func Generate(ctx context.Context, dir string, specs []fixtures.Spec) ([]models.
 }
 
 // Tracks returns the core tracks of files already written from specs,
-// with the tags a scanner reads and the files' modification times.
+// with the tags a scanner reads, the files' modification times and the
+// audio formats that the tag reader finds.
 func Tracks(dir string, specs []fixtures.Spec) ([]models.Track, error) {
+	reader, err := tags.NewReader(tags.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer reader.Close()
 	tracks := make([]models.Track, 0, len(specs))
 	for _, s := range specs {
 		info, err := os.Stat(filepath.Join(dir, s.Path))
+		if err != nil {
+			return nil, err
+		}
+		audio, err := reader.Read(filepath.Join(dir, s.Path))
 		if err != nil {
 			return nil, err
 		}
@@ -69,6 +80,7 @@ func Tracks(dir string, specs []fixtures.Spec) ([]models.Track, error) {
 			URI:          "local:track:" + safepath.Escape(s.Path),
 			Length:       int(seconds * 1000),
 			LastModified: info.ModTime().UnixMilli(),
+			AudioFormat:  audio.MPDAudioFormat(),
 		}
 		if tg := s.Tags; tg != nil {
 			t.Name = tg.Title
