@@ -70,7 +70,6 @@ func formatConversation(header []string, xs []exchange) string {
 
 var (
 	timeValue  = regexp.MustCompile(`^(Last-Modified|db_update|uptime|playtime|db_playtime|elapsed|time|bitrate|duration|Time|playlist|updating_db|size): .*$`)
-	formatLine = regexp.MustCompile(`^(Format|audio): `)
 )
 
 // normalize removes what must differ between Tonearm on the in-memory core
@@ -79,8 +78,6 @@ var (
 //     pad a tone by some milliseconds) become "<value>";
 //   - the playlist version becomes "<value>", because MPD counts one version
 //     per command and the core one per change;
-//   - Format and audio lines are dropped, because the in-memory core does
-//     not know sample formats;
 //   - the tag lines of each song are sorted, because MPD writes tags in the
 //     order of the file and Tonearm in a fixed order.
 func normalize(lines []string) []string {
@@ -92,9 +89,6 @@ func normalize(lines []string) []string {
 		block = nil
 	}
 	for _, l := range lines {
-		if formatLine.MatchString(l) {
-			continue
-		}
 		if timeValue.MatchString(l) && (!strings.HasPrefix(l, "playlist: ") || isNumber(l[len("playlist: "):])) {
 			l = strings.SplitN(l, ":", 2)[0] + ": <value>"
 		}

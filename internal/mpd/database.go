@@ -394,6 +394,11 @@ func (c *conn) find(ctx context.Context, args []string, fold bool) ([]models.Tra
 	if fa.sortTag != "" {
 		tracks = slices.Clone(tracks)
 		sortTracks(tracks, fa.sortTag, fa.descend)
+		// MPD 0.23.12 writes no Format line for the songs of a sorted
+		// result.
+		for i := range tracks {
+			tracks[i].AudioFormat = ""
+		}
 	}
 	if fa.window != nil {
 		r := fa.window.Clamp(len(tracks))

@@ -32,6 +32,7 @@ const (
 	KindPrio                          // queue priority
 	KindAnd                           // all Children
 	KindNot                           // not Children[0]
+	KindNone                          // no song
 )
 
 // Op is a comparison operator.
@@ -161,8 +162,9 @@ func parsePair(name, value string, foldCase bool) (*Filter, error) {
 	case strings.EqualFold(name, "file"), strings.EqualFold(name, "filename"):
 		f.Kind = KindFile
 	case strings.EqualFold(name, "AudioFormat"):
-		// MPD 0.23 takes the value as it is and compares it like a tag.
-		f.Kind, f.Op = KindAudioFormat, OpEqual
+		// MPD 0.23.12 accepts an old-style AudioFormat pair, but no song
+		// matches it, whatever the value.
+		f.Kind = KindNone
 	default:
 		tag, ok := ParseTag(name)
 		if !ok {
