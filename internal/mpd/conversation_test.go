@@ -68,9 +68,7 @@ func formatConversation(header []string, xs []exchange) string {
 	return b.String()
 }
 
-var (
-	timeValue  = regexp.MustCompile(`^(Last-Modified|db_update|uptime|playtime|db_playtime|elapsed|time|bitrate|duration|Time|playlist|updating_db|size): .*$`)
-)
+var timeValue = regexp.MustCompile(`^(Last-Modified|db_update|uptime|playtime|db_playtime|elapsed|time|bitrate|duration|Time|playlist|updating_db|size): .*$`)
 
 // normalize removes what must differ between Tonearm on the in-memory core
 // and MPD 0.23 on the same files:

@@ -30,9 +30,16 @@ func (c *conn) setOutput(ctx context.Context, arg string, enable func(bool) bool
 		return err
 	}
 	for _, o := range outs {
-		if o.ID == id {
-			return c.core.SetOutputEnabled(ctx, id, enable(o.Enabled))
+		if o.ID != id {
+			continue
 		}
+		if err := c.core.SetOutputEnabled(ctx, id, enable(o.Enabled)); err != nil {
+			return err
+		}
+		// The core has no output events, so the frontend wakes the
+		// clients waiting in idle output itself.
+		c.s.notifyAll("output")
+		return nil
 	}
 	return protocol.Errorf(protocol.AckNoExist, "No such audio output")
 }

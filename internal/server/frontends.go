@@ -81,7 +81,7 @@ func permissions(list []string) (*mpd.Permission, error) {
 	return &p, nil
 }
 
-func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger) (comp app.Component, err error) {
+func newMPD(cfg *config.Config, c *core.Core, parts *backends, outputs mpd.OutputSwitcher, log *slog.Logger) (comp app.Component, err error) {
 	mlog := log.With("component", "mpd")
 	if cfg.MPD.Zeroconf != "" {
 		mlog.Warn("[mpd] zeroconf is not supported: the server is not announced over mDNS; remove the key", "zeroconf", cfg.MPD.Zeroconf)
@@ -141,7 +141,7 @@ func newMPD(cfg *config.Config, c *core.Core, parts *backends, log *slog.Logger)
 		}
 		mc.TLSAddress, mc.TLS = cfg.MPD.TLSAddress(), tlsCfg
 	}
-	opts := mpd.CoreOptions{Log: mlog}
+	opts := mpd.CoreOptions{Outputs: outputs, Log: mlog}
 	if parts.local != nil {
 		lib := parts.local
 		opts.CoverArt = func(ctx context.Context, uri string) ([]byte, string, error) {

@@ -98,7 +98,7 @@ func components(ctx context.Context, env app.Env) (comps []app.Component, err er
 		comps = append(comps, initialScan(parts.local, c, log))
 	}
 	if cfg.MPD.Enabled {
-		m, err := newMPD(cfg, c, parts, log)
+		m, err := newMPD(cfg, c, parts, outputSwitcher{outputs: outputs.Outputs, player: p}, log)
 		if err != nil {
 			return nil, err
 		}

@@ -388,3 +388,31 @@ func TestAuditRecordsDenialsFromEveryFrontend(t *testing.T) {
 		t.Error("audit log contains a credential")
 	}
 }
+
+func TestMPDOutputsSwitchThePlayer(t *testing.T) {
+	in := newInstance(t, "")
+	in.start()
+	want := "outputid: 0\noutputname: null\nplugin: null\noutputenabled: 1\nOK\n"
+	if got := in.mpd("outputs"); got != want {
+		t.Errorf("outputs:\n%s\nwant:\n%s", got, want)
+	}
+	if got := in.mpd("disableoutput 0"); got != "OK\n" {
+		t.Errorf("disableoutput 0: %q", got)
+	}
+	if got := in.mpd("outputs"); !strings.Contains(got, "outputenabled: 0\n") {
+		t.Errorf("outputs after disableoutput 0:\n%s", got)
+	}
+	if got := in.mpd("toggleoutput 0"); got != "OK\n" {
+		t.Errorf("toggleoutput 0: %q", got)
+	}
+	if got := in.mpd("outputs"); !strings.Contains(got, "outputenabled: 1\n") {
+		t.Errorf("outputs after toggleoutput 0:\n%s", got)
+	}
+	if got := in.mpd("enableoutput 1"); !strings.HasPrefix(got, "ACK [50@0] {enableoutput} No such audio output") {
+		t.Errorf("enableoutput 1: %q", got)
+	}
+	if got := in.mpd(`lsinfo "A"`); !strings.Contains(got, "\nFormat: 44100:16:2\n") {
+		t.Errorf("lsinfo A shows no Format line of a 16-bit FLAC:\n%s", got)
+	}
+	in.stop()
+}

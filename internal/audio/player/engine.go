@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/audio/output"
 	"github.com/tonearm/tonearm/internal/mixer"
 )
 
@@ -170,9 +172,51 @@ func (e *engine) step() {
 	e.checkAboutToFinish()
 }
 
-// write sends samples to every output and counts them.
+// allOutputs returns the outputs and the silent one.
+func (e *engine) allOutputs() []output.Output {
+	return append(slices.Clip(e.p.outputs), e.p.silence)
+}
+
+// setOutputEnabled switches output i on or off and rebuilds the active
+// list. A disabled output drops what it buffered. An enabled one pauses
+// when playback is paused, so it does not start on its own.
+func (e *engine) setOutputEnabled(i int, on bool) {
+	out := e.p.outputs[i]
+	e.p.mu.Lock()
+	if e.p.enabled[i] == on {
+		e.p.mu.Unlock()
+		return
+	}
+	enabled := slices.Clone(e.p.enabled)
+	enabled[i] = on
+	var active []output.Output
+	for j, o := range e.p.outputs {
+		if enabled[j] {
+			active = append(active, o)
+		}
+	}
+	if len(active) == 0 {
+		active = []output.Output{e.p.silence}
+	}
+	e.p.enabled, e.p.active = enabled, active
+	e.p.mu.Unlock()
+
+	var err error
+	switch {
+	case !on:
+		err = out.Flush()
+	case e.paused:
+		err = out.Pause()
+	}
+	if err != nil {
+		e.log.Warn("output switch failed", "output", out.Name(), "enabled", on, "err", err)
+	}
+	e.log.Info("output switched", "output", out.Name(), "index", i, "enabled", on)
+}
+
+// write sends samples to every enabled output and counts them.
 func (e *engine) write(samples []float32) {
-	for _, out := range e.p.outputs {
+	for _, out := range e.p.activeOutputs() {
 		if err := out.Write(e.p.ctx, samples); err != nil && e.p.ctx.Err() == nil {
 			e.log.Error("output write failed", "output", out.Name(), "err", err)
 		}
@@ -211,7 +255,7 @@ func (e *engine) advanceAt(at int64) {
 		e.awaitTill = time.Time{}
 		done := make(chan error, 1)
 		e.drainDone = done
-		outputs := e.p.outputs
+		outputs := e.p.activeOutputs()
 		ctx := e.p.ctx
 		go func() {
 			var errs []error
@@ -304,7 +348,7 @@ func (e *engine) setStopped() {
 }
 
 func (e *engine) flushOutputs() {
-	for _, out := range e.p.outputs {
+	for _, out := range e.allOutputs() {
 		if err := out.Flush(); err != nil {
 			e.log.Warn("output flush failed", "output", out.Name(), "err", err)
 		}
@@ -437,7 +481,7 @@ func (e *engine) pause() {
 		return
 	}
 	e.paused = true
-	for _, out := range e.p.outputs {
+	for _, out := range e.allOutputs() {
 		if err := out.Pause(); err != nil {
 			e.log.Warn("output pause failed", "output", out.Name(), "err", err)
 		}
@@ -454,7 +498,7 @@ func (e *engine) resume() {
 		return
 	}
 	e.paused = false
-	for _, out := range e.p.outputs {
+	for _, out := range e.allOutputs() {
 		if err := out.Resume(); err != nil {
 			e.log.Warn("output resume failed", "output", out.Name(), "err", err)
 		}

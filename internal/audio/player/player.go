@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -97,6 +98,12 @@ type Player struct {
 	live      bool
 	openAbort context.CancelFunc // cancels the source being opened by Play
 	closed    bool
+	// enabled flags each of outputs. active holds the enabled outputs, or
+	// silence when none is, which paces the player as a sound card would.
+	// The engine replaces active and never changes a slice in place.
+	enabled []bool
+	active  []output.Output
+	silence output.Output
 }
 
 // mark records that, from output frame at on, the source uri sounds from
@@ -133,6 +140,11 @@ func New(opts Options) (*Player, error) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
+	silence := output.NewNull()
+	if err := silence.Open(ctx, Format); err != nil {
+		cancel()
+		return nil, fmt.Errorf("player: open the silent output: %w", err)
+	}
 	for i, out := range opts.Outputs {
 		if err := out.Open(ctx, Format); err != nil {
 			for _, opened := range opts.Outputs[:i] {
@@ -146,6 +158,9 @@ func New(opts Options) (*Player, error) {
 		opts:      opts,
 		log:       log.With("component", "player"),
 		outputs:   opts.Outputs,
+		enabled:   slices.Repeat([]bool{true}, len(opts.Outputs)),
+		active:    opts.Outputs,
+		silence:   silence,
 		cmds:      make(chan func(*engine), 64),
 		ctx:       ctx,
 		cancel:    cancel,
@@ -264,13 +279,39 @@ func (p *Player) markAtLocked(heard int64) (mark, bool) {
 	return found, ok
 }
 
-// outputDelay returns the largest delay among the outputs.
+// outputDelay returns the largest delay among the enabled outputs.
 func (p *Player) outputDelay() time.Duration {
 	var d time.Duration
-	for _, out := range p.outputs {
+	for _, out := range p.activeOutputs() {
 		d = max(d, out.Delay())
 	}
 	return d
+}
+
+// activeOutputs returns the outputs that receive samples.
+func (p *Player) activeOutputs() []output.Output {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.active
+}
+
+// OutputsEnabled reports for each output, in the order of
+// Options.Outputs, whether it receives samples.
+func (p *Player) OutputsEnabled() []bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.enabled)
+}
+
+// SetOutputEnabled switches output i of Options.Outputs on or off. A
+// disabled output drops the sound it buffered and receives nothing until
+// it is enabled again. With every output disabled the player keeps its
+// pace and plays to no device.
+func (p *Player) SetOutputEnabled(i int, on bool) error {
+	if i < 0 || i >= len(p.outputs) {
+		return fmt.Errorf("player: no output %d: the player has %d", i, len(p.outputs))
+	}
+	return p.send(func(e *engine) { e.setOutputEnabled(i, on) })
 }
 
 func (p *Player) abortOpen() {
@@ -296,6 +337,7 @@ func (p *Player) Close() error {
 	p.cancel()
 	<-p.done
 	var errs []error
+	_ = p.silence.Close()
 	for _, out := range p.outputs {
 		if err := out.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("player: close output %s: %w", out.Name(), err))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -412,5 +413,67 @@ func TestSeekWhilePausedMovesPosition(t *testing.T) {
 	settle(t, p)
 	if pos := p.Position(); pos != 6*time.Second {
 		t.Errorf("paused position after seek to 6 s = %v", pos)
+	}
+}
+
+func TestDisabledOutputGetsNoSamples(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 1, 48000, 2}, "b": {440, 1, 48000, 2}}
+	first, second := newRecorder(), newRecorder()
+	p, err := New(Options{
+		Outputs:       []output.Output{first, second},
+		Open:          toneOpener(specs),
+		AboutToFinish: 300 * time.Millisecond,
+		Logger:        slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+
+	if err := p.SetOutputEnabled(1, false); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, p)
+	if got := p.OutputsEnabled(); !slices.Equal(got, []bool{true, false}) {
+		t.Errorf("OutputsEnabled = %v, want [true false]", got)
+	}
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	if n := len(first.recorded()); n < 48000 {
+		t.Errorf("enabled output got %d samples, want at least 48000", n)
+	}
+	if n := len(second.recorded()); n != 0 {
+		t.Errorf("disabled output got %d samples, want none", n)
+	}
+	if err := p.SetOutputEnabled(2, true); err == nil {
+		t.Error("SetOutputEnabled(2) of two outputs succeeded")
+	}
+}
+
+func TestAllOutputsDisabledKeepsPlaying(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 0.5, 48000, 2}}
+	rec := newRecorder()
+	p := newTestPlayer(t, specs, rec)
+	if err := p.SetOutputEnabled(0, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	if pos := p.Position(); pos <= 0 {
+		t.Errorf("position %v with every output disabled, want it to advance", pos)
+	}
+	if n := len(rec.recorded()); n != 0 {
+		t.Errorf("disabled output got %d samples, want none", n)
+	}
+	if err := p.SetOutputEnabled(0, true); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, p)
+	if got := p.OutputsEnabled(); !slices.Equal(got, []bool{true}) {
+		t.Errorf("OutputsEnabled = %v, want [true]", got)
 	}
 }
