@@ -29,11 +29,12 @@ func filterBase(f *protocol.Filter) (string, bool) {
 	return "", false
 }
 
-// pathExists reports whether base is the empty root, one of paths or a
-// folder with one of paths below it. paths must be sorted. The library
-// knows folders only through their songs, so an empty folder is missing.
+// pathExists reports whether base is the root ("" or "/", as MPD 0.23.12
+// looks both up), one of paths or a folder with one of paths below it.
+// paths must be sorted. The library knows folders only through their
+// songs, so an empty folder is missing.
 func pathExists(paths []string, base string) bool {
-	if base == "" {
+	if base == "" || base == "/" {
 		return true
 	}
 	if i := sort.SearchStrings(paths, base); i < len(paths) && paths[i] == base {

@@ -100,12 +100,9 @@ func cmdSeekID(ctx context.Context, c *conn, args []string) error {
 
 // seekTo plays tlid if it is not the current track, then seeks in it.
 func (c *conn) seekTo(ctx context.Context, tlid int, timeArg string) error {
-	seconds, err := protocol.ParseFloat(timeArg)
+	seconds, err := protocol.ParseSeekSeconds(timeArg)
 	if err != nil {
 		return err
-	}
-	if seconds < 0 {
-		return protocol.Errorf(protocol.AckArg, "Negative value not allowed: %s", timeArg)
 	}
 	current, err := c.core.CurrentTlTrack(ctx)
 	if err != nil {

@@ -393,12 +393,14 @@ func cmdPlaylistSearch(ctx context.Context, c *conn, args []string) error {
 // changedSince returns the positions whose song changed since the MPD
 // playlist version given. Without a record of that version, every
 // position counts as changed, which costs clients a full reload but is
-// never wrong.
+// never wrong. A version newer than the current one, such as "-1", which
+// MPD 0.23.12 reads as 4294967295, therefore lists the whole queue.
 func (c *conn) changedSince(ctx context.Context, args []string) ([]models.TlTrack, []int, error) {
-	since, err := protocol.ParseUint(args[0])
+	parsed, err := protocol.ParseVersion(args[0])
 	if err != nil {
 		return nil, nil, err
 	}
+	since := int(parsed)
 	tracks, version, err := c.tracklist(ctx)
 	if err != nil {
 		return nil, nil, err

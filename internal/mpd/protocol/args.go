@@ -37,6 +37,44 @@ func ParseUint(s string) (int, error) {
 	return n, nil
 }
 
+// ParseVersion parses a playlist version as MPD 0.23.12 does, with C's
+// strtoul (see parseCUnsigned) and keeping the low 32 bits. So "-1" is
+// 4294967295, newer than any version.
+func ParseVersion(s string) (uint32, error) {
+	n, ok := parseCUnsigned(s)
+	if !ok {
+		return 0, Errorf(AckArg, "Integer expected: %s", s)
+	}
+	return uint32(n), nil
+}
+
+// parseCUnsigned reads the whole of s as C's strtoull does on a 64-bit
+// system: after leading white space and an optional sign come one or more
+// decimal digits. A number past 2^64-1 becomes 2^64-1, with or without a
+// sign, and a smaller negative one wraps around. It reports false when s
+// contains anything else.
+func parseCUnsigned(s string) (uint64, bool) {
+	digits := strings.TrimLeft(s, " \t\n\v\f\r")
+	negative := false
+	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		negative = digits[0] == '-'
+		digits = digits[1:]
+	}
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil {
+		// Only a range error is left, and it yields 2^64-1 even after
+		// a minus sign.
+		return math.MaxUint64, true
+	}
+	if negative {
+		n = -n
+	}
+	return n, true
+}
+
 // ParseBool parses "0" or "1".
 func ParseBool(s string) (bool, error) {
 	switch s {
@@ -58,6 +96,53 @@ func ParseFloat(s string) (float64, error) {
 		return 0, Errorf(AckArg, "Float expected: %s", s)
 	}
 	return f, nil
+}
+
+// ParseSeekSeconds parses the time argument of seek and seekid: a
+// number of seconds that is not negative. Infinity and NaN, in the
+// spellings of C's strtod ("inf", "infinity", "nan", "nan(chars)", any
+// case, optional sign), become 0 because MPD 0.23.12 responds OK to "seek 0
+// inf" and "seek 0 nan" and plays the song from its start. "-inf" is
+// negative and fails. The result is always finite.
+func ParseSeekSeconds(s string) (float64, error) {
+	seconds, ok := parseNonFinite(s)
+	if !ok {
+		var err error
+		if seconds, err = ParseFloat(s); err != nil {
+			return 0, err
+		}
+	}
+	if seconds < 0 {
+		return 0, Errorf(AckArg, "Negative value not allowed: %s", s)
+	}
+	if math.IsInf(seconds, 0) || math.IsNaN(seconds) {
+		return 0, nil
+	}
+	return seconds, nil
+}
+
+// parseNonFinite reads s as one of strtod's spellings of infinity or NaN.
+func parseNonFinite(s string) (float64, bool) {
+	word, sign := s, 1
+	if word != "" && (word[0] == '+' || word[0] == '-') {
+		if word[0] == '-' {
+			sign = -1
+		}
+		word = word[1:]
+	}
+	word = strings.ToLower(word)
+	switch {
+	case word == "inf" || word == "infinity":
+		return math.Inf(sign), true
+	case word == "nan":
+		return math.NaN(), true
+	case strings.HasPrefix(word, "nan(") && strings.HasSuffix(word, ")"):
+		inner := word[len("nan(") : len(word)-1]
+		if strings.Trim(inner, "abcdefghijklmnopqrstuvwxyz0123456789_") == "" {
+			return math.NaN(), true
+		}
+	}
+	return 0, false
 }
 
 // Range is a half-open range of positions [Start, End). End is -1 for an
@@ -113,7 +198,13 @@ func ParseRange(s string) (Range, error) {
 
 // ParseSeekTime parses a time in seconds for seekcur: a plain number, or one
 // with a leading "+" or "-" meaning relative to the current position.
+// Infinity and NaN, even with a sign, mean the start of the song, as
+// "seekcur +inf" and "seekcur -nan" do in MPD 0.23.12. The result is
+// always finite.
 func ParseSeekTime(s string) (seconds float64, relative bool, err error) {
+	if _, ok := parseNonFinite(s); ok {
+		return 0, false, nil
+	}
 	if strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
 		relative = true
 	}

@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -192,9 +191,13 @@ func IsSafeLocalURI(uri string) bool {
 
 // ParseTime parses a modified-since value: seconds since the Unix epoch or
 // an ISO 8601 date or time (UTC when no zone is given).
+//
+// NOTE: MPD 0.23.12 reads the ISO 8601 form with strptime and also accepts
+// forms such as "2026-1-4", "2026-12-04T23" and " 2026-12-04", which fail
+// here with "Failed to parse date".
 func ParseTime(s string) (time.Time, error) {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
-		return time.Unix(n, 0).UTC(), nil
+	if t, ok := parseUnixTime(s); ok {
+		return t, nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -203,6 +206,20 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	// The message of MPD 0.23, which leaves out the value.
 	return time.Time{}, Errorf(AckArg, "Failed to parse date")
+}
+
+// parseUnixTime reads s as MPD 0.23.12 on 64-bit Linux reads a number of
+// seconds: with C's strtoull (see parseCUnsigned), as a signed 64-bit
+// time_t, then converted to nanoseconds with a multiplication that wraps.
+// So "-1" is one second before the epoch and matches every song, and
+// "9223372037" wraps to a time before the epoch too.
+func parseUnixTime(s string) (time.Time, bool) {
+	n, ok := parseCUnsigned(s)
+	if !ok {
+		return time.Time{}, false
+	}
+	seconds := int64(n)
+	return time.Unix(0, seconds*int64(time.Second)).UTC(), true
 }
 
 // maxQuotedLength is the length in bytes at which MPD 0.23.12 rejects a

@@ -15,7 +15,7 @@ func (f *Filter) Match(song *Song) bool {
 	case KindNot:
 		return !f.Children[0].Match(song)
 	case KindBase:
-		return IsBelow(song.URI, f.Value)
+		return inBase(song.URI, f.Value)
 	case KindModifiedSince:
 		return !song.Modified.Before(f.Time)
 	case KindAddedSince:
@@ -112,6 +112,19 @@ func IsBelow(uri, base string) bool {
 		return true
 	}
 	return uri == base || strings.HasPrefix(uri, base+"/")
+}
+
+// inBase reports whether uri matches "(base 'base')" as in MPD 0.23.12:
+// uri equals base, or base is a prefix of uri that ends in "/" or is
+// followed by "/" in uri, or base is empty. Unlike IsBelow, a trailing
+// "/" is part of base, so "/" matches no song and "a.mp3/" does not match
+// "a.mp3".
+func inBase(uri, base string) bool {
+	if base == "" || uri == base {
+		return true
+	}
+	rest, ok := strings.CutPrefix(uri, base)
+	return ok && rest != "" && (strings.HasSuffix(base, "/") || rest[0] == '/')
 }
 
 // MatchAudioFormatMask reports whether format ("44100:16:2") fits mask, in
