@@ -189,23 +189,14 @@ func IsSafeLocalURI(uri string) bool {
 	return true
 }
 
-// ParseTime parses a modified-since value: seconds since the Unix epoch or
-// an ISO 8601 date or time (UTC when no zone is given).
-//
-// NOTE: MPD 0.23.12 reads the ISO 8601 form with strptime and also accepts
-// forms such as "2026-1-4", "2026-12-04T23" and " 2026-12-04", which fail
-// here with "Failed to parse date".
+// ParseTime parses a modified-since value as MPD 0.23.12 does: seconds
+// since the Unix epoch (see parseUnixTime) or an ISO 8601 date or time
+// (see parseISO8601), in UTC when no zone is given.
 func ParseTime(s string) (time.Time, error) {
 	if t, ok := parseUnixTime(s); ok {
 		return t, nil
 	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	// The message of MPD 0.23, which leaves out the value.
-	return time.Time{}, Errorf(AckArg, "Failed to parse date")
+	return parseISO8601(s)
 }
 
 // parseUnixTime reads s as MPD 0.23.12 on 64-bit Linux reads a number of
@@ -218,8 +209,7 @@ func parseUnixTime(s string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	seconds := int64(n)
-	return time.Unix(0, seconds*int64(time.Second)).UTC(), true
+	return unixNanos(int64(n), 0), true
 }
 
 // maxQuotedLength is the length in bytes at which MPD 0.23.12 rejects a
