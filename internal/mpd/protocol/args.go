@@ -54,7 +54,7 @@ func ParseVersion(s string) (uint32, error) {
 // sign, and a smaller negative one wraps around. It reports false when s
 // contains anything else.
 func parseCUnsigned(s string) (uint64, bool) {
-	digits := strings.TrimLeft(s, " \t\n\v\f\r")
+	digits := strings.TrimLeft(s, cSpaces)
 	negative := false
 	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
 		negative = digits[0] == '-'
@@ -86,17 +86,29 @@ func ParseBool(s string) (bool, error) {
 	return false, Errorf(AckArg, "Boolean (0/1) expected: %s", s)
 }
 
-// ParseFloat parses a finite decimal number.
+// ParseFloat parses a finite number in the forms C's strtod reads, as MPD
+// 0.23.12 does: after optional leading white space, a decimal number or a
+// hexadecimal one such as "0x10", whose "p" exponent may be left out.
+// Go's digit separator "_" is rejected.
 func ParseFloat(s string) (float64, error) {
 	if len(s) > maxNumberLength {
 		return 0, Errorf(AckArg, "Float expected: %s", s[:maxNumberLength])
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	number := strings.TrimLeft(s, cSpaces)
+	unsigned := strings.TrimLeft(number, "+-")
+	if len(unsigned) > 1 && unsigned[0] == '0' && (unsigned[1] == 'x' || unsigned[1] == 'X') &&
+		!strings.ContainsAny(unsigned, "pP") {
+		number += "p0"
+	}
+	f, err := strconv.ParseFloat(number, 64)
+	if err != nil || strings.Contains(number, "_") || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, Errorf(AckArg, "Float expected: %s", s)
 	}
 	return f, nil
 }
+
+// cSpaces are the bytes that C's isspace accepts in the "C" locale.
+const cSpaces = " \t\n\v\f\r"
 
 // ParseSeekSeconds parses the time argument of seek and seekid: a
 // number of seconds that is not negative. Infinity and NaN, in the
@@ -121,9 +133,10 @@ func ParseSeekSeconds(s string) (float64, error) {
 	return seconds, nil
 }
 
-// parseNonFinite reads s as one of strtod's spellings of infinity or NaN.
+// parseNonFinite reads s as one of strtod's spellings of infinity or NaN,
+// after optional leading white space.
 func parseNonFinite(s string) (float64, bool) {
-	word, sign := s, 1
+	word, sign := strings.TrimLeft(s, cSpaces), 1
 	if word != "" && (word[0] == '+' || word[0] == '-') {
 		if word[0] == '-' {
 			sign = -1
@@ -200,7 +213,8 @@ func ParseRange(s string) (Range, error) {
 // with a leading "+" or "-" meaning relative to the current position.
 // Infinity and NaN, even with a sign, mean the start of the song, as
 // "seekcur +inf" and "seekcur -nan" do in MPD 0.23.12. The result is
-// always finite.
+// always finite. A negative time after white space, such as " -5", is not
+// relative and becomes 0, as in MPD 0.23.12.
 func ParseSeekTime(s string) (seconds float64, relative bool, err error) {
 	if _, ok := parseNonFinite(s); ok {
 		return 0, false, nil
@@ -213,7 +227,7 @@ func ParseSeekTime(s string) (seconds float64, relative bool, err error) {
 		return 0, false, err
 	}
 	if !relative && seconds < 0 {
-		return 0, false, Errorf(AckArg, "Negative value not allowed: %s", s)
+		return 0, false, nil
 	}
 	return seconds, relative, nil
 }

@@ -170,3 +170,70 @@ func TestInBase(t *testing.T) {
 		}
 	}
 }
+
+// MPD 0.23.12 reads these with strtod.
+func TestParseFloatCForms(t *testing.T) {
+	cases := []struct {
+		arg  string
+		want float64
+	}{
+		{" 5", 5},
+		{"\t5", 5},
+		{"+5", 5},
+		{".5", 0.5},
+		{"5.", 5},
+		{"1e1", 10},
+		{"0x10", 16},
+		{"0X.8", 0.5},
+		{"0x1.8p1", 3},
+		{"-0x10", -16},
+	}
+	for _, tc := range cases {
+		got, err := ParseFloat(tc.arg)
+		if err != nil {
+			t.Errorf("ParseFloat(%q): %v", tc.arg, err)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("ParseFloat(%q) = %g, want %g", tc.arg, got, tc.want)
+		}
+	}
+	for _, arg := range []string{"1_0", "0x_10", "5 ", "0x", "1e", "", "inf", "nan"} {
+		_, err := ParseFloat(arg)
+		want := "Float expected: " + arg
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseFloat(%q) error = %v, want %q", arg, err, want)
+		}
+	}
+}
+
+// After white space a sign does not make a seekcur time relative, and a
+// negative absolute time is the start of the song, as in MPD 0.23.12.
+func TestParseSeekTimeLeadingSpace(t *testing.T) {
+	cases := []struct {
+		arg  string
+		want float64
+	}{
+		{" -5", 0},
+		{" +5", 5},
+		{" 5", 5},
+		{" inf", 0},
+	}
+	for _, tc := range cases {
+		seconds, relative, err := ParseSeekTime(tc.arg)
+		if err != nil {
+			t.Errorf("ParseSeekTime(%q): %v", tc.arg, err)
+			continue
+		}
+		if seconds != tc.want {
+			t.Errorf("ParseSeekTime(%q) seconds = %g, want %g", tc.arg, seconds, tc.want)
+		}
+		if relative {
+			t.Errorf("ParseSeekTime(%q) is relative, want absolute", tc.arg)
+		}
+	}
+	want := "Negative value not allowed:  -5"
+	if _, err := ParseSeekSeconds(" -5"); err == nil || err.Error() != want {
+		t.Errorf("ParseSeekSeconds(\" -5\") error = %v, want %q", err, want)
+	}
+}

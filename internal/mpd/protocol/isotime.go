@@ -1,6 +1,9 @@
 package protocol
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The functions below read an ISO 8601 date or time the way MPD 0.23.12
 // does on Debian 12. MPD parses it with glibc's strptime, so each number
@@ -231,10 +234,7 @@ func strtoulPrefix(s string) (uint64, int) {
 	return value, i
 }
 
-// isCSpace reports whether c is white space for C's isspace in the "C"
-// locale.
-func isCSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
+// isCSpace reports whether c is one of cSpaces.
+func isCSpace(c byte) bool { return strings.IndexByte(cSpaces, c) >= 0 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
