@@ -79,16 +79,20 @@ type Core struct {
 	wg     sync.WaitGroup
 	saveCh chan struct{}
 
-	mu          sync.Mutex
-	closed      bool
-	tl          *tracklist
-	state       State
-	current     *models.TlTrack
-	pending     *models.TlTrack // queued with SetNext for a gapless change
-	nearEnd     bool            // AboutToFinish seen for current
-	queueing    bool            // queueNext is running
-	failures    int             // unplayable tracks in a row
-	badNext     []int           // tlids the player failed to open as next track
+	mu      sync.Mutex
+	closed  bool
+	tl      *tracklist
+	state   State
+	current *models.TlTrack
+	pending *models.TlTrack // queued with SetNext for a gapless change
+	nearEnd bool            // AboutToFinish seen for current
+	// pendingNear is the tlid of pending when the player reported
+	// AboutToFinish for it before its start was heard, else 0. A track
+	// shorter than the player's AboutToFinish lead does that.
+	pendingNear int
+	queueing    bool  // queueNext is running
+	failures    int   // unplayable tracks in a row
+	badNext     []int // tlids the player failed to open as next track
 	streamTitle *string
 	lastError   *PlaybackError // the last track skipped as unplayable
 	volume      int

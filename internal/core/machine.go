@@ -107,6 +107,7 @@ func (c *Core) switchCurrent(tl models.TlTrack, endPos int, state State, start i
 		c.publish(events.TrackPlaybackEnded{TlTrack: *old, TimePosition: endPos})
 	}
 	c.current, c.pending, c.nearEnd, c.streamTitle = &tl, nil, false, nil
+	c.pendingNear = 0
 	c.badNext = c.badNext[:0]
 	c.tl.markPlaying(tl.TLID)
 	c.setState(state)
@@ -189,6 +190,7 @@ func (c *Core) playFrom(candidate *models.TlTrack, state State,
 // on the player for a gapless change, as Mopidy 3.4's
 // _on_about_to_finish does.
 func (c *Core) queueNext(tlid int) {
+	c.pendingNear = 0
 	attempts := max(len(c.tl.entries), 1)
 	cand, ok := c.tl.eot(tlid)
 	for ok {
@@ -230,15 +232,26 @@ func (c *Core) handlePlayerEvent(ev audio.Event) {
 			if c.current != nil && c.current.Track != nil {
 				endPos = c.current.Track.Length
 			}
+			near := c.pendingNear == next.TLID
 			c.failures = 0
 			c.switchCurrent(next, endPos, Playing, 0)
+			if near {
+				c.nearEnd = true
+				c.queueNext(next.TLID)
+			}
 		} else if c.current != nil && ev.URI == trackURI(c.current) {
 			c.failures = 0
 		}
 	case audio.EventAboutToFinish:
-		if c.state != Stopped && c.current != nil && ev.URI == trackURI(c.current) {
+		switch {
+		case c.state == Stopped:
+		case c.current != nil && ev.URI == trackURI(c.current):
 			c.nearEnd = true
 			c.queueNext(c.current.TLID)
+		case c.pending != nil && ev.URI == trackURI(c.pending):
+			// The next track is so short that it nears its end before
+			// its start is heard. Its follower is queued at that start.
+			c.pendingNear = c.pending.TLID
 		}
 	case audio.EventEndOfStream:
 		// An end of stream queued before a Play of another track is stale.
