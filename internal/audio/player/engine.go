@@ -534,6 +534,11 @@ func (e *engine) seek(pos time.Duration) {
 	}
 	if err := t.stream.SeekFrame(frame); err != nil {
 		e.log.Warn("seek failed", "uri", t.src.URI, "position", pos, "err", err)
+		// Seek showed the requested position already; go back to the
+		// frame that is next to be written.
+		e.p.mu.Lock()
+		e.p.marks = []mark{{at: e.written, offset: t.pos, uri: t.src.URI}}
+		e.p.mu.Unlock()
 		return
 	}
 	t.pos, t.eof = frame, false

@@ -191,7 +191,20 @@ func (p *Player) send(cmd func(*engine)) error {
 // Play implements audio.Player.
 func (p *Player) Play(_ context.Context, src audio.Source, start time.Duration) error {
 	p.abortOpen()
+	p.expectPosition(start, src.URI)
 	return p.send(func(e *engine) { e.play(src, start) })
+}
+
+// expectPosition makes Position report pos for uri from now on, before the
+// engine runs the Play or Seek that moves there. A status read right
+// after the command then shows the new position, as MPD 0.23 does.
+func (p *Player) expectPosition(pos time.Duration, uri string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.marks = []mark{{at: p.written, offset: framesOf(pos), uri: uri}}
+	if p.paused {
+		p.pausedPos = pos
+	}
 }
 
 // SetNext implements audio.Player.
@@ -228,6 +241,13 @@ func (p *Player) Seek(pos time.Duration) error {
 	if pos < 0 {
 		return fmt.Errorf("player: invalid seek position %v: use 0 or more", pos)
 	}
+	p.mu.Lock()
+	uri := ""
+	if n := len(p.marks); n > 0 {
+		uri = p.marks[n-1].uri
+	}
+	p.mu.Unlock()
+	p.expectPosition(pos, uri)
 	return p.send(func(e *engine) { e.seek(pos) })
 }
 

@@ -477,3 +477,44 @@ func TestAllOutputsDisabledKeepsPlaying(t *testing.T) {
 		t.Errorf("OutputsEnabled = %v, want [true]", got)
 	}
 }
+
+// TestPositionFollowsCommandsAtOnce checks that Position reports the
+// position of a Seek or Play as soon as the call returns, before the
+// engine has run the command, as MPD's status does right after seek or
+// next.
+func TestPositionFollowsCommandsAtOnce(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 10, 48000, 2}, "b": {440, 10, 48000, 2}}
+	p := newTestPlayer(t, specs, newRecorder())
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventStarted)
+
+	// The engine runs one command at a time, so this one holds it while
+	// the test reads Position.
+	release := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	if err := p.send(func(*engine) { <-release }); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Seek(6 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if pos := p.Position(); pos < 6*time.Second || pos > 6500*time.Millisecond {
+		t.Errorf("position right after Seek(6s) = %v", pos)
+	}
+	if err := p.Play(context.Background(), toneSource("b"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if pos := p.Position(); pos < time.Second || pos > 1500*time.Millisecond {
+		t.Errorf("position right after Play(b, 1s) = %v", pos)
+	}
+	close(release)
+	settle(t, p)
+}
