@@ -32,6 +32,12 @@ func TestCodecAndSampleSize(t *testing.T) {
 		{"sox", "-n", "-b", "8", filepath.Join(dir, "wav8.wav"), "synth", "0.5", "sine", "440"},
 		{"sox", "-n", "-b", "24", filepath.Join(dir, "wav24.wav"), "synth", "0.5", "sine", "440"},
 		{"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.5", "-c:a", "alac", "-sample_fmt", "s32p", filepath.Join(dir, "alac24.m4a")},
+		{"sox", "-n", "-e", "floating-point", "-b", "32", filepath.Join(dir, "float.wav"), "synth", "0.5", "sine", "440"},
+		// Files that the Go parsers leave to TagLib: an ID3v1 tag at the
+		// end, and a constant bit rate without an Info header.
+		{"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.5", "-c:a", "libmp3lame", "-metadata", "title=One",
+			"-write_id3v1", "1", filepath.Join(dir, "id3v1.mp3")},
+		{"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=0.5", "-c:a", "libmp3lame", "-write_xing", "0", filepath.Join(dir, "noxing.mp3")},
 	} {
 		if out, err := exec.CommandContext(ctx, cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v: %s (install the Debian packages sox and ffmpeg)", cmd, err, out)
@@ -62,6 +68,9 @@ func TestCodecAndSampleSize(t *testing.T) {
 		{"wav8.wav", CodecPCM, 8, "48000:16:1"},
 		{"wav24.wav", CodecPCM, 24, "48000:32:1"},
 		{"alac24.m4a", CodecALAC, 24, "44100:32:1"},
+		{"float.wav", CodecFloat, 0, "48000:f:1"},
+		{"id3v1.mp3", CodecMP3, 0, "44100:24:1"},
+		{"noxing.mp3", CodecMP3, 0, "44100:24:1"},
 	} {
 		info, err := r.Read(filepath.Join(dir, c.path))
 		if err != nil {

@@ -25,7 +25,7 @@ func (i *Info) MPDAudioFormat() string {
 		bits = "24"
 	case CodecOpus:
 		bits = "16"
-	case CodecVorbis, CodecAAC:
+	case CodecVorbis, CodecAAC, CodecFloat:
 		bits = "f"
 	case CodecPCM:
 		switch {

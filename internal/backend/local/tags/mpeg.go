@@ -109,9 +109,6 @@ func parseMP3(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 		res.tags, res.hasPicture, res.cover, res.coverMIME = tag.tags, tag.hasPicture, tag.cover, tag.coverMIME
 		audio = h.total()
 	}
-	if err := checkTrailingTags(r, size); err != nil {
-		return nativeResult{}, err
-	}
 	frame, err := readAt(r, audio, min(size-audio, 2048), size)
 	if err != nil {
 		return nativeResult{}, err
@@ -120,17 +117,23 @@ func parseMP3(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 	if err != nil {
 		return nativeResult{}, err
 	}
+	// From here a rejected file still names its codec, for Reader.Read
+	// to add to what TagLib reads.
+	known := nativeResult{codec: CodecMP3}
+	if err := checkTrailingTags(r, size); err != nil {
+		return known, err
+	}
 	off := h.xingOffset()
 	if len(frame) < off+16 {
-		return nativeResult{}, errUnsupported
+		return known, errUnsupported
 	}
 	magic := string(frame[off : off+4])
 	if magic != "Xing" && magic != "Info" {
-		return nativeResult{}, errUnsupported // CBR without Info, or VBRI
+		return known, errUnsupported // CBR without Info, or VBRI
 	}
 	flags := binary.BigEndian.Uint32(frame[off+4:])
 	if flags&3 != 3 {
-		return nativeResult{}, errUnsupported // no frame or byte count
+		return known, errUnsupported // no frame or byte count
 	}
 	frames := binary.BigEndian.Uint32(frame[off+8:])
 	streamBytes := binary.BigEndian.Uint32(frame[off+12:])

@@ -52,7 +52,8 @@ var errUnsupported = errors.New("left to TagLib")
 // Go parsers. It
 // returns false for every other file and for any file those parsers
 // reject, and the caller then reads it with TagLib, which decides whether
-// the file is broken.
+// the file is broken. A rejected file's Info holds at most its codec and
+// sample size.
 func (r *Reader) readNative(path string) (info Info, ok bool) {
 	// The parsers check every length against their buffers, and the fuzz
 	// targets look for panics. This keeps a missed case from stopping the
@@ -73,7 +74,8 @@ func (r *Reader) readNative(path string) (info Info, ok bool) {
 	}
 	res, err := parseNative(f, fi.Size(), r.maxCover)
 	if err != nil || (res.sampleRate == 0 && res.lengthMS == 0) {
-		return Info{}, false
+		// A parser may have named the codec before it gave up.
+		return Info{Codec: res.codec, BitsPerSample: res.bits}, false
 	}
 	info = fromTags(res.tags)
 	info.Length = time.Duration(res.lengthMS) * time.Millisecond

@@ -61,9 +61,9 @@ type Info struct {
 	Bitrate    int // bit/s
 	SampleRate int // Hz
 	Channels   int
-	// Codec names the audio coding when the Go parsers read the file:
-	// CodecMP3, CodecFLAC, CodecVorbis, CodecOpus, CodecPCM, CodecAAC or
-	// CodecALAC. It is empty for files that TagLib reads.
+	// Codec names the audio coding when the Go parsers recognise it:
+	// CodecMP3, CodecFLAC, CodecVorbis, CodecOpus, CodecPCM, CodecFloat,
+	// CodecAAC or CodecALAC. It is empty for other files.
 	Codec string
 	// BitsPerSample is the sample size of a FLAC, PCM or ALAC stream, and
 	// 0 for lossy codecs and unknown files.
@@ -81,7 +81,8 @@ const (
 	CodecFLAC   = "flac"
 	CodecVorbis = "vorbis"
 	CodecOpus   = "opus"
-	CodecPCM    = "pcm" // integer PCM in WAV
+	CodecPCM    = "pcm"   // integer PCM in WAV
+	CodecFloat  = "float" // floating-point PCM in WAV
 	CodecAAC    = "aac"
 	CodecALAC   = "alac"
 )
@@ -170,10 +171,17 @@ func checkCacheDir(dir string) error {
 // file that TagLib cannot parse returns an error wrapping
 // taglib.ErrInvalidFile.
 func (r *Reader) Read(path string) (Info, error) {
-	if info, ok := r.readNative(path); ok {
-		return info, nil
+	native, ok := r.readNative(path)
+	if ok {
+		return native, nil
 	}
-	return r.readTagLib(path)
+	info, err := r.readTagLib(path)
+	if err == nil {
+		// TagLib reports no codec. The Go parsers may have found it in a
+		// file that they left to TagLib, such as an MP3 with an ID3v1 tag.
+		info.Codec, info.BitsPerSample = native.Codec, native.BitsPerSample
+	}
+	return info, err
 }
 
 // readTagLib reads the file with TagLib, which costs up to three

@@ -13,6 +13,7 @@ const maxRIFFChunks = 1024
 // WAV format codes of the fmt chunk.
 const (
 	wavFormatPCM        = 1
+	wavFormatFloat      = 3
 	wavFormatExtensible = 0xfffe
 )
 
@@ -65,6 +66,9 @@ func parseWAV(r io.ReaderAt, size int64, maxCover int) (nativeResult, error) {
 			// SubFormat GUID at offset 24.
 			if format == wavFormatExtensible && len(chunk) >= 26 {
 				format = binary.LittleEndian.Uint16(chunk[24:])
+			}
+			if format == wavFormatFloat {
+				return nativeResult{codec: CodecFloat}, errUnsupported // left to TagLib
 			}
 			if format != wavFormatPCM {
 				return nativeResult{}, errUnsupported // not integer PCM
