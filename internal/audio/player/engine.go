@@ -23,6 +23,10 @@ const (
 	awaitNextTime = 2 * time.Second
 	// idleTick is how often an idle player checks for due events.
 	idleTick = 20 * time.Millisecond
+	// earlyEndSlack is how much shorter than its stated length a source
+	// may end without a warning, because lengths from headers are
+	// estimates for some formats.
+	earlyEndSlack = time.Second
 	// maxEmptyReads bounds reads that return no frames and no error.
 	maxEmptyReads = 100
 )
@@ -160,6 +164,10 @@ func (e *engine) step() {
 			e.p.emit(audio.Event{Type: audio.EventError, URI: t.src.URI, Err: fmt.Errorf("player: decode %q: %w", t.src.URI, err), Position: durationOf(t.pos)})
 			fallthrough
 		case errors.Is(err, io.EOF):
+			if t.frames > 0 && t.frames-t.pos > framesOf(earlyEndSlack) {
+				e.log.Warn("source ended before its length, the file may be truncated", "uri", t.src.URI,
+					"position", durationOf(t.pos), "length", durationOf(t.frames))
+			}
 			t.eof = true
 			e.checkAboutToFinish()
 			e.advanceAt(e.written + int64(frames))

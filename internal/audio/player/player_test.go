@@ -1,12 +1,14 @@
 package player
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -517,4 +519,52 @@ func TestPositionFollowsCommandsAtOnce(t *testing.T) {
 	}
 	close(release)
 	settle(t, p)
+}
+
+// shortStream states a length of three seconds but ends after one, as a
+// truncated file does.
+type shortStream struct{ toneStream }
+
+func (s *shortStream) Frames() int64 { return 3 * s.frames }
+
+func TestTruncatedSourceLogsWarning(t *testing.T) {
+	var logs syncBuffer
+	p, err := New(Options{
+		Outputs: []output.Output{newRecorder()},
+		Open: func(context.Context, audio.Source, decode.Options) (audio.Stream, error) {
+			return &shortStream{toneStream{format: audio.Format{SampleRate: 48000, Channels: 2}, freq: 440, frames: 48000}}, nil
+		},
+		AboutToFinish: 300 * time.Millisecond,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	if err := p.Play(context.Background(), toneSource("cut"), 0); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, p, audio.EventAboutToFinish)
+	settle(t, p)
+	if !strings.Contains(logs.String(), "source ended before its length") {
+		t.Errorf("no warning for a source that ended a second early; log:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the player's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
