@@ -282,7 +282,7 @@ func ensureMusicDir(dir string, log *slog.Logger) error {
 	if err := os.Mkdir(dir, fsutil.DirMode); err != nil {
 		return fmt.Errorf("[local] media_dir %s does not exist and cannot be created: %w; fix the path or create the folder", dir, err)
 	}
-	log.Info("created the missing music folder; put music there and run tonearm local scan", "media_dir", dir)
+	log.Info("created the missing music folder; put music there, then run mpc update (or tonearm local scan while the server is stopped)", "media_dir", dir)
 	return nil
 }
 
