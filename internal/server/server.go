@@ -97,8 +97,9 @@ func components(ctx context.Context, env app.Env) (comps []app.Component, err er
 	if parts.local != nil {
 		comps = append(comps, initialScan(parts.local, c, log))
 	}
+	switcher := newOutputSwitcher(outputs.Outputs, p, cfg.Core.DataDir, cfg.Core.RestoreState, log.With("component", "audio"))
 	if cfg.MPD.Enabled {
-		m, err := newMPD(cfg, c, parts, outputSwitcher{outputs: outputs.Outputs, player: p}, log)
+		m, err := newMPD(cfg, c, parts, switcher, log)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tonearm/tonearm/internal/fsutil"
 	"github.com/tonearm/tonearm/internal/testutil/fixtures"
 )
 
@@ -413,6 +414,36 @@ func TestMPDOutputsSwitchThePlayer(t *testing.T) {
 	}
 	if got := in.mpd(`lsinfo "A"`); !strings.Contains(got, "\nFormat: 44100:16:2\n") {
 		t.Errorf("lsinfo A shows no Format line of a 16-bit FLAC:\n%s", got)
+	}
+	in.stop()
+}
+
+func TestDisabledOutputStaysOffAfterRestart(t *testing.T) {
+	in := newInstance(t, "")
+	in.start()
+	if got := in.mpd("disableoutput 0"); got != "OK\n" {
+		t.Fatalf("disableoutput 0: %q", got)
+	}
+	in.stop()
+	info, err := os.Stat(filepath.Join(in.dir, "data", "core", "outputs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != fsutil.FileMode {
+		t.Errorf("output state mode = %v, want %v", info.Mode().Perm(), fsutil.FileMode)
+	}
+
+	in.start()
+	if got := in.mpd("outputs"); !strings.Contains(got, "outputenabled: 0\n") {
+		t.Errorf("outputs after restart:\n%s", got)
+	}
+	if got := in.mpd("enableoutput 0"); got != "OK\n" {
+		t.Errorf("enableoutput 0: %q", got)
+	}
+	in.stop()
+	in.start()
+	if got := in.mpd("outputs"); !strings.Contains(got, "outputenabled: 1\n") {
+		t.Errorf("outputs after enabling and a restart:\n%s", got)
 	}
 	in.stop()
 }
