@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +38,8 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 	if len(refs) == 0 && dir != "" {
 		return c.lsinfoSong(ctx, dir)
 	}
-	// MPD 0.23 lists the songs of a folder before its sub-folders.
+	// MPD 0.23.12 lists the songs of a folder before its sub-folders, each
+	// in songOrder.
 	var trackURIs, dirs []string
 	for _, r := range refs {
 		switch r.Type {
@@ -55,12 +56,21 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 		if err != nil {
 			return err
 		}
+		var songs []treeSong
 		for _, uri := range trackURIs {
 			if ts := found[uri]; len(ts) > 0 {
-				c.writeSong(&ts[0])
+				songs = append(songs, treeSong{track: &ts[0], path: c.s.paths.get(uri)})
 			}
 		}
+		order := newSongOrder()
+		slices.SortFunc(songs, func(a, b treeSong) int {
+			return order.compareSongs(a.track, b.track, a.path, b.path)
+		})
+		for _, s := range songs {
+			c.writeSong(s.track)
+		}
 	}
+	newSongOrder().sortNames(dirs)
 	for _, d := range dirs {
 		c.writeDirectory(d)
 	}
@@ -126,16 +136,21 @@ type dirTree struct {
 	// path is the folder's path in the music folder.
 	path string
 	dirs map[string]*dirTree
-	// names are the keys of dirs, sorted.
+	// names are the keys of dirs, in songOrder.
 	names []string
+	// songs are in songOrder.
 	songs []treeSong
 }
 
 type treeSong struct {
 	track *models.Track
 	path  string
+	// index is the song's index in the tracks given to buildTree.
+	index int
 }
 
+// buildTree returns the folder tree of tracks, whose paths are paths,
+// below base, ordered as MPD 0.23.12 orders its database.
 func buildTree(tracks []models.Track, paths []string, base string) *dirTree {
 	root := &dirTree{path: base, dirs: map[string]*dirTree{}}
 	for i := range tracks {
@@ -151,19 +166,22 @@ func buildTree(tracks []models.Track, paths []string, base string) *dirTree {
 			}
 			n = child
 		}
-		n.songs = append(n.songs, treeSong{&tracks[i], p})
+		n.songs = append(n.songs, treeSong{&tracks[i], p, i})
 	}
-	root.sortNames()
+	root.sort(newSongOrder())
 	return root
 }
 
-func (t *dirTree) sortNames() {
+func (t *dirTree) sort(o *songOrder) {
 	t.names = make([]string, 0, len(t.dirs))
 	for name, child := range t.dirs {
 		t.names = append(t.names, name)
-		child.sortNames()
+		child.sort(o)
 	}
-	sort.Strings(t.names)
+	o.sortNames(t.names)
+	slices.SortFunc(t.songs, func(a, b treeSong) int {
+		return o.compareSongs(a.track, b.track, a.path, b.path)
+	})
 }
 
 // walk visits the songs of a folder, then each sub-folder and its

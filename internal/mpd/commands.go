@@ -21,7 +21,7 @@ type command struct {
 
 const many = -1
 
-// commandTable lists every command of MPD 0.23.5 with the permission it
+// commandTable lists every command of MPD 0.23.12 with the permission it
 // needs in MPD 0.23 and its number of arguments. idle, noidle and the
 // command list markers are listed for commands and notcommands but run in
 // the connection loop.

@@ -21,6 +21,7 @@ import (
 	"github.com/tonearm/tonearm/internal/mpd"
 	"github.com/tonearm/tonearm/internal/mpd/memcore"
 	"github.com/tonearm/tonearm/internal/mpd/mpdtest"
+	"github.com/tonearm/tonearm/internal/testutil/fixtures"
 )
 
 // recordFlag rewrites the expected replies of testdata/*.txt from a real
@@ -214,8 +215,6 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-// runConversations replays testdata/*.txt against the server that start
-// returns, or records them from a real MPD with -record.
 // waitUpdatesDone polls status until no database update is running, for
 // at most 30 s.
 func waitUpdatesDone(t *testing.T, addr string) {
@@ -233,14 +232,31 @@ func waitUpdatesDone(t *testing.T, addr string) {
 	}
 }
 
+// runConversations replays testdata/*.txt over mpdtest.SmallLibrary and
+// testdata/order/*.txt over mpdtest.OrderLibrary against the servers that
+// start returns, or records them from a real MPD with -record.
 func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Track, music string) string) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no conversation files: %v", err)
+	suites := []struct {
+		// prefix names the suite's files in subtest names.
+		prefix, glob string
+		specs        []fixtures.Spec
+	}{
+		{"", "testdata/*.txt", mpdtest.SmallLibrary()},
+		{"order/", "testdata/order/*.txt", mpdtest.OrderLibrary()},
 	}
+	for _, s := range suites {
+		files, err := filepath.Glob(s.glob)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no conversation files %s: %v", s.glob, err)
+		}
+		runSuite(t, s.prefix, files, s.specs, start)
+	}
+}
+
+// runSuite replays files against one server over the library of specs.
+func runSuite(t *testing.T, prefix string, files []string, specs []fixtures.Spec, start func(t *testing.T, tracks []models.Track, music string) string) {
 	ctx := context.Background()
 	music := t.TempDir()
-	specs := mpdtest.SmallLibrary()
 	tracks, err := mpdtest.Generate(ctx, music, specs)
 	if err != nil {
 		t.Fatalf("generate library: %v", err)
@@ -260,7 +276,7 @@ func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Tra
 	}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txt")
-		t.Run(name, func(t *testing.T) {
+		t.Run(prefix+name, func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)

@@ -62,7 +62,8 @@ func coreQuery(f *protocol.Filter) (models.Query, bool) {
 	return exact, true
 }
 
-// findTracks returns the library tracks that match f, sorted by path.
+// findTracks returns the library tracks that match f, in the order of
+// MPD 0.23.12's database walk.
 func (c *conn) findTracks(ctx context.Context, f *protocol.Filter) ([]models.Track, error) {
 	tracks, _, err := c.findTracksWithPaths(ctx, f)
 	return tracks, err
@@ -103,7 +104,7 @@ func (c *conn) findTracksWithPaths(ctx context.Context, f *protocol.Filter) ([]m
 			outPaths = append(outPaths, p)
 		}
 	}
-	sort.Stable(byPath{out, outPaths})
+	out, outPaths = inWalkOrder(out, outPaths)
 	return out, outPaths, nil
 }
 
@@ -129,21 +130,21 @@ func (c *conn) filterLibrary(tracks []models.Track, paths []string, f *protocol.
 	return out, outPaths
 }
 
-// byPath sorts tracks and their paths by path.
-type byPath struct {
-	tracks []models.Track
-	paths  []string
+// inWalkOrder returns tracks and their paths in the order of MPD 0.23.12's
+// database walk.
+func inWalkOrder(tracks []models.Track, paths []string) ([]models.Track, []string) {
+	order := walkOrder(tracks, paths)
+	out := make([]models.Track, len(order))
+	outPaths := make([]string, len(order))
+	for i, j := range order {
+		out[i], outPaths[i] = tracks[j], paths[j]
+	}
+	return out, outPaths
 }
 
-func (b byPath) Len() int           { return len(b.tracks) }
-func (b byPath) Less(i, j int) bool { return b.paths[i] < b.paths[j] }
-func (b byPath) Swap(i, j int) {
-	b.tracks[i], b.tracks[j] = b.tracks[j], b.tracks[i]
-	b.paths[i], b.paths[j] = b.paths[j], b.paths[i]
-}
-
-// sortedLibrary returns all, the whole library, sorted by path, and each
-// track's path, from the cache while the core returns the same slice.
+// sortedLibrary returns all, the whole library, in the order of MPD
+// 0.23.12's database walk, and each track's path, from the cache while
+// the core returns the same slice.
 func (c *conn) sortedLibrary(all []models.Track) ([]models.Track, []string) {
 	return c.s.sortedLibrary(all)
 }
@@ -154,25 +155,13 @@ func (s *Server) sortedLibrary(all []models.Track) ([]models.Track, []string) {
 	}
 	// The core may share the returned slice with other callers, so the
 	// sorted list goes to a new one.
-	type match struct {
-		path  string
-		index int
-	}
-	matches := make([]match, len(all))
+	paths := make([]string, len(all))
 	for i := range all {
-		matches[i] = match{s.paths.get(all[i].URI), i}
+		paths[i] = s.paths.get(all[i].URI)
 	}
-	sorted := sort.SliceIsSorted(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
-	if !sorted {
-		sort.SliceStable(matches, func(i, j int) bool { return matches[i].path < matches[j].path })
-	}
-	out := make([]models.Track, len(matches))
-	paths := make([]string, len(matches))
-	for i, m := range matches {
-		out[i], paths[i] = all[m.index], m.path
-	}
-	s.sorted.store(all, out, paths)
-	return out, paths
+	out, outPaths := inWalkOrder(all, paths)
+	s.sorted.store(all, out, outPaths)
+	return out, outPaths
 }
 
 // filterNeedles returns the lower-case values that every song f matches
@@ -227,7 +216,7 @@ func tagText(t *models.Track, buf []tagValue) (string, []tagValue) {
 	return strings.ToLower(b.String()), buf
 }
 
-// sortedCache keeps the whole library sorted by path for as long as the
+// sortedCache keeps the whole library in walk order for as long as the
 // core returns the same shared slice of every track, which CoreAdapter
 // does until the library changes. Callers must not modify what it returns.
 type sortedCache struct {

@@ -1,7 +1,6 @@
 package mpd
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
@@ -31,15 +30,16 @@ func filterBase(f *protocol.Filter) (string, bool) {
 
 // pathExists reports whether base is the root ("" or "/", as MPD 0.23.12
 // looks both up), one of paths or a folder with one of paths below it.
-// paths must be sorted. The library knows folders only through their
-// songs, so an empty folder is missing.
+// The library holds folders only as parts of song paths, so an empty
+// folder is missing.
 func pathExists(paths []string, base string) bool {
 	if base == "" || base == "/" {
 		return true
 	}
-	if i := sort.SearchStrings(paths, base); i < len(paths) && paths[i] == base {
-		return true
+	for _, p := range paths {
+		if p == base || strings.HasPrefix(p, base+"/") {
+			return true
+		}
 	}
-	i := sort.SearchStrings(paths, base+"/")
-	return i < len(paths) && strings.HasPrefix(paths[i], base+"/")
+	return false
 }

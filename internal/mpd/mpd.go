@@ -24,8 +24,8 @@ import (
 	"github.com/tonearm/tonearm/internal/safepath"
 )
 
-// Version is the protocol version sent in the greeting: that of the MPD
-// release whose behaviour the frontend copies.
+// Version is the protocol version sent in the greeting, the one that MPD
+// 0.23.12, whose behaviour the frontend copies, announces.
 const Version = "0.23.5"
 
 // Defaults of the limits, those of MPD 0.23 where it has one.

@@ -45,6 +45,32 @@ func SmallLibrary() []fixtures.Spec {
 	}
 }
 
+// OrderLibrary returns a library whose file names, folder names and tags
+// sort differently by bytes, by collation and by MPD 0.23's song order
+// (album, disc, track, then file name), with songs beside sub-folders, for
+// the conversations of testdata/order.
+func OrderLibrary() []fixtures.Spec {
+	tagged := func(album, disc, track string) *fixtures.Tags {
+		return &fixtures.Tags{Title: "T" + track, Artists: []string{"Orderer"}, Album: album, Disc: disc, Track: track}
+	}
+	return []fixtures.Spec{
+		{Path: "zz root.wav", Format: fixtures.FormatWAV},
+		{Path: "Mid root.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Root Album", "", "2")},
+		{Path: "aa root.flac", Format: fixtures.FormatFLAC, Tags: tagged("Root Album", "", "1")},
+		{Path: "Alpha/a second.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Same", "", "2")},
+		{Path: "Alpha/b first.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Same", "", "1")},
+		{Path: "Alpha/c disc2.flac", Format: fixtures.FormatFLAC, Tags: tagged("Same", "2", "1")},
+		{Path: "Alpha/d disc1.ogg", Format: fixtures.FormatOgg, Tags: tagged("Same", "1", "5")},
+		{Path: "Alpha/Sub/x.wav", Format: fixtures.FormatWAV},
+		{Path: "Alpha Two/y.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Two", "", "1")},
+		{Path: "beta/Bee.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Bee", "", "3")},
+		{Path: "beta/aardvark.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("aardvark", "", "9")},
+		{Path: "beta/zebra.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Zebra", "", "1")},
+		{Path: "\u00c9clair/e.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("\u00c9t\u00e9", "", "1")},
+		{Path: "Zulu/z.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Zulu", "", "1")},
+	}
+}
+
 // Generate writes specs under dir and returns them as core tracks.
 func Generate(ctx context.Context, dir string, specs []fixtures.Spec) ([]models.Track, error) {
 	if err := fixtures.Generate(ctx, dir, specs); err != nil {

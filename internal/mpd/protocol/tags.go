@@ -2,7 +2,7 @@ package protocol
 
 import "strings"
 
-// Tag names as MPD 0.23.5 lists them in its tagtypes reply, in that order.
+// Tag names as MPD 0.23.12 lists them in its tagtypes reply, in that order.
 var tagNames = [...]string{
 	"Artist", "ArtistSort", "Album", "AlbumSort", "AlbumArtist",
 	"AlbumArtistSort", "Title", "Track", "Name", "Genre", "Date",
