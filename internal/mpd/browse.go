@@ -27,7 +27,9 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 			return protocol.Errorf(protocol.AckNoExist, "No such directory")
 		}
 		var err error
-		if dir, err = c.cleanPath(args[0]); err != nil {
+		if dir, err = c.dirPathArg(args[0]); errors.Is(err, errNoSuchPath) {
+			return errNoSuchDirectory()
+		} else if err != nil {
 			return err
 		}
 	}
@@ -201,7 +203,7 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 	base := ""
 	if len(args) == 1 {
 		var err error
-		if base, err = c.cleanPath(args[0]); err != nil {
+		if base, err = c.dirPathArg(args[0]); err != nil {
 			// MPD 0.23.12 looks any path up and finds no such folder.
 			return protocol.Errorf(protocol.AckNoExist, "No such directory")
 		}
@@ -370,7 +372,9 @@ func cmdReadComments(ctx context.Context, c *conn, args []string) error {
 
 func (c *conn) lookupSong(ctx context.Context, p string) (*models.Track, error) {
 	uri, err := c.pathToURI(p)
-	if err != nil {
+	if errors.Is(err, errNoSuchPath) {
+		return nil, errNoSuchSong()
+	} else if err != nil {
 		return nil, err
 	}
 	found, err := c.core.Lookup(ctx, []string{uri})

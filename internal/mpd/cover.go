@@ -2,6 +2,7 @@ package mpd
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
 )
@@ -16,7 +17,10 @@ type coverCache struct {
 
 func (c *conn) cover(ctx context.Context, p string) (*coverCache, error) {
 	uri, err := c.pathToURI(p)
-	if err != nil {
+	if errors.Is(err, errNoSuchPath) {
+		// The path names no song, so it has no picture either.
+		return &coverCache{}, nil
+	} else if err != nil {
 		return nil, err
 	}
 	if c.lastCover != nil && c.lastCover.uri == uri {

@@ -40,4 +40,6 @@ func errBadSongIndex() error { return protocol.Errorf(protocol.AckArg, "Bad song
 
 func errNoSuchSong() error { return protocol.Errorf(protocol.AckNoExist, "No such song") }
 
+func errNoSuchDirectory() error { return protocol.Errorf(protocol.AckNoExist, "No such directory") }
+
 func errNoSuchPlaylist() error { return protocol.Errorf(protocol.AckNoExist, "No such playlist") }

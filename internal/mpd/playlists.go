@@ -204,7 +204,7 @@ func cmdPlaylistAdd(ctx context.Context, c *conn, args []string) error {
 	if err := checkPlaylistName(args[0]); err != nil {
 		return err
 	}
-	uris, err := c.resolveAdd(ctx, args[1])
+	uris, err := c.resolveAdd(ctx, args[1], true)
 	if err != nil {
 		return err
 	}

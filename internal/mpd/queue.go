@@ -69,10 +69,21 @@ func clampRange(r protocol.Range, n int) (protocol.Range, error) {
 	return r.Clamp(n), nil
 }
 
-// addURIs resolves one add argument: a song path, a folder path (added
-// recursively) or a stream URL.
-func (c *conn) resolveAdd(ctx context.Context, arg string) ([]string, error) {
+// resolveAdd resolves one add argument: a song path, a stream URL or,
+// when folders is set, a folder path, whose songs come in the order of
+// MPD 0.23.12's database walk. As in MPD 0.23.12, addid takes no folders,
+// and add and playlistadd take "" and "/" for the whole library.
+func (c *conn) resolveAdd(ctx context.Context, arg string, folders bool) ([]string, error) {
+	if folders && arg == "/" {
+		arg = ""
+	}
 	uri, err := c.pathToURI(arg)
+	if errors.Is(err, errNoSuchPath) {
+		if folders {
+			return nil, errNoSuchDirectory()
+		}
+		return nil, errNoSuchSong()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,26 +97,28 @@ func (c *conn) resolveAdd(ctx context.Context, arg string) ([]string, error) {
 	if len(found[uri]) > 0 {
 		return []string{uri}, nil
 	}
+	if !folders {
+		return nil, errNoSuchSong()
+	}
 	dir := uriToPath(uri)
-	all, err := c.core.Search(ctx, models.Query{}, false)
+	tracks, paths, err := c.findTracksWithPaths(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	var uris []string
-	for i := range all {
-		if protocol.IsBelow(uriToPath(all[i].URI), dir) {
-			uris = append(uris, all[i].URI)
+	for i := range tracks {
+		if protocol.IsBelow(paths[i], dir) {
+			uris = append(uris, tracks[i].URI)
 		}
 	}
 	if len(uris) == 0 {
-		return nil, protocol.Errorf(protocol.AckNoExist, "No such directory")
+		return nil, errNoSuchDirectory()
 	}
-	sortByPath(uris)
 	return uris, nil
 }
 
-func (c *conn) addAt(ctx context.Context, args []string) ([]models.TlTrack, error) {
-	uris, err := c.resolveAdd(ctx, args[0])
+func (c *conn) addAt(ctx context.Context, args []string, folders bool) ([]models.TlTrack, error) {
+	uris, err := c.resolveAdd(ctx, args[0], folders)
 	if err != nil {
 		return nil, err
 	}
@@ -130,12 +143,12 @@ func (c *conn) addAt(ctx context.Context, args []string) ([]models.TlTrack, erro
 }
 
 func cmdAdd(ctx context.Context, c *conn, args []string) error {
-	_, err := c.addAt(ctx, args)
+	_, err := c.addAt(ctx, args, true)
 	return err
 }
 
 func cmdAddID(ctx context.Context, c *conn, args []string) error {
-	added, err := c.addAt(ctx, args)
+	added, err := c.addAt(ctx, args, false)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/tonearm/tonearm/internal/backend"
@@ -206,7 +205,3 @@ func (s *Server) pruneQueueTags(ctx context.Context, core Core) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, backend.ErrNotFound) }
-
-func sortByPath(uris []string) {
-	sort.Slice(uris, func(i, j int) bool { return uriToPath(uris[i]) < uriToPath(uris[j]) })
-}

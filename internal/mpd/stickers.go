@@ -155,7 +155,14 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 		// MPD 0.23.12 checks the request before it looks the song up.
 		return protocol.Errorf(protocol.AckArg, "bad request")
 	}
-	clean, err := c.cleanPath(song)
+	if sub == "find" && song == "/" {
+		song = ""
+	}
+	clean, err := c.dbPath(song)
+	if errors.Is(err, errNoSuchPath) && sub == "find" {
+		// MPD 0.23.12 finds no stickers below a folder it does not have.
+		return nil
+	}
 	if err != nil {
 		// MPD 0.23.12 looks any path up and finds no such song.
 		return protocol.Errorf(protocol.AckNoExist, "No such song")

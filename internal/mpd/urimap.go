@@ -1,6 +1,7 @@
 package mpd
 
 import (
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -63,7 +64,7 @@ func (pc *pathCache) get(uri string) string {
 
 // pathToURI maps a song path or URL from a client to a core URI. It rejects
 // ".." elements, absolute paths, NUL bytes and, from TCP clients, file://
-// URIs. A Unix socket client may give a file:// URI, which the core still
+// URIs, and returns errNoSuchPath for a path that is not in cleaned form. A Unix socket client may give a file:// URI, which the core still
 // confines to the music folders.
 func (c *conn) pathToURI(p string) (string, error) {
 	if strings.Contains(p, "://") {
@@ -88,7 +89,7 @@ func (c *conn) pathToURI(p string) (string, error) {
 	if backendURI(p) {
 		return p, nil
 	}
-	clean, err := c.cleanPath(p)
+	clean, err := c.dbPath(p)
 	if err != nil {
 		return "", err
 	}
@@ -135,6 +136,34 @@ func (c *conn) cleanPath(p string) (string, error) {
 		return "", protocol.Errorf(protocol.AckNoExist, "Bad path")
 	}
 	return clean, nil
+}
+
+// errNoSuchPath is returned for a database path that is not in its
+// cleaned form, such as "A/", "A//X", "./A" or ".". MPD 0.23.12 looks a
+// database path up as written, so such a path names no song or folder.
+var errNoSuchPath = errors.New("path names no song or folder")
+
+// dbPath checks a song or folder path for a database lookup with
+// cleanPath and returns errNoSuchPath when cleaning would change it.
+func (c *conn) dbPath(p string) (string, error) {
+	clean, err := c.cleanPath(p)
+	if err != nil {
+		return "", err
+	}
+	if clean != p {
+		return "", errNoSuchPath
+	}
+	return clean, nil
+}
+
+// dirPathArg is dbPath for a folder argument of lsinfo, listall,
+// listallinfo, add and playlistadd, which take "/" for the root as MPD
+// 0.23.12 does.
+func (c *conn) dirPathArg(p string) (string, error) {
+	if p == "/" {
+		return "", nil
+	}
+	return c.dbPath(p)
 }
 
 // dirURI returns the core URI of a music folder path.
