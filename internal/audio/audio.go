@@ -66,6 +66,11 @@ type Event struct {
 	Title    string
 	Position time.Duration
 	Err      error
+	// Format and Encoding describe the source of an EventStarted as its
+	// decoder delivers it. Encoding is zero when the decoder does not
+	// know the codec.
+	Format   Format
+	Encoding Encoding
 }
 
 // ErrNotSeekable is returned by Seek on a live source.

@@ -95,6 +95,10 @@ type Core struct {
 	badNext     []int // tlids the player failed to open as next track
 	streamTitle *string
 	lastError   *PlaybackError // the last track skipped as unplayable
+	// audioFormat is the decoded format of the track with tlid audioTLID,
+	// from the player's last EventStarted, as Status.AudioFormat shows it.
+	audioFormat string
+	audioTLID   int
 	volume      int
 	mute        bool
 	history     []HistoryEntry

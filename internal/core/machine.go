@@ -235,12 +235,14 @@ func (c *Core) handlePlayerEvent(ev audio.Event) {
 			near := c.pendingNear == next.TLID
 			c.failures = 0
 			c.switchCurrent(next, endPos, Playing, 0)
+			c.audioTLID, c.audioFormat = next.TLID, ev.Encoding.MPDFormat(ev.Format)
 			if near {
 				c.nearEnd = true
 				c.queueNext(next.TLID)
 			}
 		} else if c.current != nil && ev.URI == trackURI(c.current) {
 			c.failures = 0
+			c.audioTLID, c.audioFormat = c.current.TLID, ev.Encoding.MPDFormat(ev.Format)
 		}
 	case audio.EventAboutToFinish:
 		switch {

@@ -37,6 +37,12 @@ type Status struct {
 	// Error is the last playback error, nil when none happened since the
 	// last ClearError, play, next or previous call.
 	Error *PlaybackError `json:"error"`
+	// AudioFormat is the current track's format as the player's decoder
+	// delivers it, in MPD 0.23's notation ("44100:24:2", with "f" for
+	// floating point), as audio.Encoding.MPDFormat writes it. It is empty
+	// when stopped, until the player first reports the track's start, and
+	// when the decoder does not know the codec.
+	AudioFormat string `json:"audio_format,omitempty"`
 }
 
 // PlaybackError is a track that the core skipped because it could not be
@@ -73,6 +79,9 @@ func (p playbackController) GetStatus(ctx context.Context) (Status, error) {
 	if c.current != nil {
 		s.Current = *c.current
 		s.CurrentIndex = c.tl.index(cur)
+		if c.state != Stopped && c.audioTLID == c.current.TLID {
+			s.AudioFormat = c.audioFormat
+		}
 	}
 	if next, ok := c.tl.next(cur); ok {
 		s.NextTLID = next.TLID

@@ -115,6 +115,9 @@ type Status struct {
 	// Error describes the last track skipped as unplayable, "" when
 	// there is none.
 	Error string
+	// AudioFormat is the current track's format as the player decodes
+	// it, "" when unknown.
+	AudioFormat string
 }
 
 // Options are the tracklist modes.

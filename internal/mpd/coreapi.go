@@ -230,6 +230,7 @@ func (g *guardedCore) Status(ctx context.Context) (Status, error) {
 		NextTLID:         cs.NextTLID,
 		NextPos:          cs.NextIndex,
 		Elapsed:          cs.TimePosition,
+		AudioFormat:      cs.AudioFormat,
 	}
 	if e := cs.Error; e != nil {
 		s.Error = "Failed to play " + uriToPath(e.URI) + ": " + e.Message

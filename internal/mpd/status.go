@@ -79,7 +79,10 @@ func (c *conn) writePlayingStatus(st *Status) {
 		c.w.PairFloat("duration", float64(length)/1000, 3)
 	}
 	// MPD 0.23 shows the format its decoder delivers, which for a library
-	// file is the song's Format. Streams have none.
+	// file is the song's Format. A stream's comes from the player.
+	if format == "" {
+		format = st.AudioFormat
+	}
 	if format != "" {
 		c.w.Pair("audio", format)
 	}

@@ -17,6 +17,7 @@ type flacCodec struct {
 	s        *flac.Stream
 	f        audio.Format
 	scale    float32
+	bits     int
 	nsamples int64
 	// pending holds decoded frames not yet returned, interleaved.
 	pending  []float32
@@ -52,6 +53,7 @@ func openFLAC(in *input) (codec, error) {
 		s:        s,
 		f:        audio.Format{SampleRate: rate, Channels: ch},
 		scale:    1 / float32(uint64(1)<<(info.BitsPerSample-1)),
+		bits:     int(info.BitsPerSample),
 		nsamples: int64(info.NSamples),
 	}
 	if c.nsamples == 0 {
@@ -69,6 +71,10 @@ func openFLAC(in *input) (codec, error) {
 
 func (c *flacCodec) format() audio.Format { return c.f }
 func (c *flacCodec) frames() int64        { return c.nsamples }
+
+func (c *flacCodec) encoding() audio.Encoding {
+	return audio.Encoding{Codec: audio.CodecFLAC, Bits: c.bits}
+}
 
 func (c *flacCodec) read(p []float32) (int, error) {
 	return readPending(p, &c.pending, &c.eof, c.decodeFrame)

@@ -104,6 +104,15 @@ func (c *flacCommandCodec) start() error {
 func (c *flacCommandCodec) format() audio.Format { return c.f }
 func (c *flacCommandCodec) frames() int64        { return c.total }
 
+// encoding returns the bits per sample of the WAV that flac writes, which
+// are those of the FLAC stream.
+func (c *flacCommandCodec) encoding() audio.Encoding {
+	if w, ok := c.wav.(encoder); ok {
+		return audio.Encoding{Codec: audio.CodecFLAC, Bits: w.encoding().Bits}
+	}
+	return audio.Encoding{Codec: audio.CodecFLAC}
+}
+
 func (c *flacCommandCodec) read(p []float32) (int, error) {
 	for c.drop > 0 {
 		n, err := c.decode(p[:min(int64(len(p)), c.drop*int64(c.f.Channels))])

@@ -34,6 +34,8 @@ type mp3Codec struct {
 	samplesPerFrame int64
 	// drop is how many decoded frames to discard after a seek.
 	drop int64
+	// channels is the file's channel count, from its first frame header.
+	channels int
 }
 
 // mp3SeekPreroll is how many MP3 frames before the target a seek starts
@@ -67,9 +69,13 @@ func openMP3(in *input) (codec, mp3Trim, error) {
 		return nil, trim, fmt.Errorf("%w: MP3: %w", ErrCorrupt, err)
 	}
 
-	c := &mp3Codec{in: in, d: d, total: -1, samplesPerFrame: 1152}
+	c := &mp3Codec{in: in, d: d, total: -1, samplesPerFrame: 1152, channels: 2}
 	if head[1]>>3&3 != 3 {
 		c.samplesPerFrame = 576
+	}
+	if head[3]>>6 == 3 {
+		// The channel mode of the first frame header is single channel.
+		c.channels = 1
 	}
 	if l := d.Length(); l >= 0 {
 		c.total = l / 4
@@ -142,6 +148,12 @@ func (c *mp3Codec) format() audio.Format {
 }
 
 func (c *mp3Codec) frames() int64 { return c.total }
+
+// encoding reports the file's channel count, because go-mp3 always
+// delivers stereo.
+func (c *mp3Codec) encoding() audio.Encoding {
+	return audio.Encoding{Codec: audio.CodecMP3, Channels: c.channels}
+}
 
 func (c *mp3Codec) read(p []float32) (int, error) {
 	if c.atEnd {

@@ -122,6 +122,8 @@ func (c *opusCodec) index() error {
 	return err
 }
 
+func (c *opusCodec) encoding() audio.Encoding { return audio.Encoding{Codec: audio.CodecOpus} }
+
 func (c *opusCodec) format() audio.Format {
 	return audio.Format{SampleRate: opusRate, Channels: c.h.channels}
 }

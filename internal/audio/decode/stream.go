@@ -44,6 +44,21 @@ func newTrimmedStream(c codec, skip, length int64) *trimmedStream {
 // Format returns the sample rate and channel count of the decoded audio.
 func (s *trimmedStream) Format() audio.Format { return s.f }
 
+// encoder is implemented by codecs that know their source's encoding.
+// The ffmpeg fallback does not, because ffmpeg converts the sample rate.
+type encoder interface {
+	encoding() audio.Encoding
+}
+
+// Encoding returns the codec of the source and its bits per sample, or
+// the zero Encoding when the codec does not report them.
+func (s *trimmedStream) Encoding() audio.Encoding {
+	if e, ok := s.c.(encoder); ok {
+		return e.encoding()
+	}
+	return audio.Encoding{}
+}
+
 // Frames returns the length in frames after trimming, or -1 when unknown.
 func (s *trimmedStream) Frames() int64 { return s.length }
 

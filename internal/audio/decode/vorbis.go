@@ -43,6 +43,8 @@ func openVorbis(in *input) (codec, error) {
 
 func (c *vorbisCodec) format() audio.Format { return c.f }
 
+func (c *vorbisCodec) encoding() audio.Encoding { return audio.Encoding{Codec: audio.CodecVorbis} }
+
 func (c *vorbisCodec) frames() int64 {
 	if c.in.seeker == nil || c.r.Length() <= 0 {
 		return -1

@@ -40,6 +40,13 @@ func (c *wavCodec) format() audio.Format {
 	return audio.Format{SampleRate: c.h.sampleRate, Channels: c.h.channels}
 }
 
+func (c *wavCodec) encoding() audio.Encoding {
+	if c.h.float {
+		return audio.Encoding{Codec: audio.CodecFloat, Bits: c.h.bits}
+	}
+	return audio.Encoding{Codec: audio.CodecPCM, Bits: c.h.bits}
+}
+
 func (c *wavCodec) frames() int64 {
 	if c.h.dataSize < 0 {
 		return -1

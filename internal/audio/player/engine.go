@@ -35,12 +35,21 @@ const (
 type track struct {
 	src    audio.Source
 	stream audio.Stream // at Format
-	cancel context.CancelFunc
-	gain   float64 // ReplayGain factor
-	frames int64   // length in output frames, or -1
-	pos    int64   // next frame to read, in output frames
-	eof    bool    // the stream has ended
-	about  bool    // EventAboutToFinish was sent
+	// format and encoding are the decoded source's, before conversion to
+	// Format, for EventStarted.
+	format   audio.Format
+	encoding audio.Encoding
+	cancel   context.CancelFunc
+	gain     float64 // ReplayGain factor
+	frames   int64   // length in output frames, or -1
+	pos      int64   // next frame to read, in output frames
+	eof      bool    // the stream has ended
+	about    bool    // EventAboutToFinish was sent
+}
+
+// startedEvent returns the EventStarted of t at position start.
+func (t *track) startedEvent(start time.Duration) audio.Event {
+	return audio.Event{Type: audio.EventStarted, URI: t.src.URI, Position: start, Format: t.format, Encoding: t.encoding}
 }
 
 func (t *track) close() {
@@ -250,7 +259,7 @@ func (e *engine) advanceAt(at int64) {
 		e.next, e.nextKnown, e.awaitTill = nil, false, time.Time{}
 		e.pending = append(e.pending,
 			pendingEvent{at, audio.Event{Type: audio.EventEnded, URI: cur.src.URI, Position: durationOf(cur.pos)}},
-			pendingEvent{at, audio.Event{Type: audio.EventStarted, URI: next.src.URI}})
+			pendingEvent{at, next.startedEvent(0)})
 		e.addMark(mark{at: at, offset: 0, uri: next.src.URI}, next.src.Live)
 		cur.close()
 		e.cur = next
@@ -393,17 +402,24 @@ func (e *engine) open(src audio.Source, abortable bool) (*track, error) {
 		return nil, err
 	}
 
+	format := s.Format()
+	var encoding audio.Encoding
+	if enc, ok := s.(audio.Encoded); ok {
+		encoding = enc.Encoding()
+	}
 	s, err = convert(s, e.p.opts.Resample)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	return &track{
-		src:    src,
-		stream: s,
-		cancel: cancel,
-		gain:   ReplayGainFactor(src.Gain, e.p.opts.ReplayGain, e.p.opts.ReplayGainPreamp),
-		frames: s.Frames(),
+		src:      src,
+		stream:   s,
+		format:   format,
+		encoding: encoding,
+		cancel:   cancel,
+		gain:     ReplayGainFactor(src.Gain, e.p.opts.ReplayGain, e.p.opts.ReplayGainPreamp),
+		frames:   s.Frames(),
 	}, nil
 }
 
@@ -454,7 +470,7 @@ func (e *engine) play(src audio.Source, start time.Duration) {
 	}
 	e.ramp.Jump(t.gain * e.curve.Gain(e.volume, e.mute))
 	e.addMark(mark{at: e.written, offset: t.pos, uri: src.URI}, src.Live)
-	e.pending = append(e.pending, pendingEvent{e.written, audio.Event{Type: audio.EventStarted, URI: src.URI, Position: start}})
+	e.pending = append(e.pending, pendingEvent{e.written, t.startedEvent(start)})
 	e.log.Info("playing", "uri", src.URI, "start", start, "gain", t.gain)
 }
 

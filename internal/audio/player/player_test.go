@@ -568,3 +568,60 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// encodedStream is a toneStream whose decoder reports an encoding.
+type encodedStream struct {
+	*toneStream
+	encoding audio.Encoding
+}
+
+func (s *encodedStream) Encoding() audio.Encoding { return s.encoding }
+
+func TestStartedEventCarriesSourceFormat(t *testing.T) {
+	specs := map[string]toneSpec{"a": {440, 0.5, 44100, 2}, "b": {660, 0.5, 48000, 1}}
+	tones := toneOpener(specs)
+	open := func(ctx context.Context, src audio.Source, o decode.Options) (audio.Stream, error) {
+		s, err := tones(ctx, src, o)
+		if err != nil || src.URI != "a" {
+			return s, err
+		}
+		return &encodedStream{toneStream: s.(*toneStream), encoding: audio.Encoding{Codec: audio.CodecMP3}}, nil
+	}
+	p, err := New(Options{
+		Outputs:       []output.Output{newRecorder()},
+		Open:          open,
+		AboutToFinish: 300 * time.Millisecond,
+		Logger:        slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	if err := p.Play(context.Background(), toneSource("a"), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	// a is resampled to the player's Format, but its event names the
+	// decoder's 44.1 kHz and codec.
+	first := waitEvent(t, p, audio.EventStarted)
+	if want := (audio.Format{SampleRate: 44100, Channels: 2}); first.Format != want {
+		t.Errorf("started a: format %+v, want %+v", first.Format, want)
+	}
+	if first.Encoding.Codec != audio.CodecMP3 {
+		t.Errorf("started a: encoding %+v, want codec mp3", first.Encoding)
+	}
+
+	waitEvent(t, p, audio.EventAboutToFinish)
+	next := toneSource("b")
+	p.SetNext(&next)
+	second := waitEvent(t, p, audio.EventStarted)
+	if second.URI != "b" {
+		t.Fatalf("second start is %q, want b", second.URI)
+	}
+	if want := (audio.Format{SampleRate: 48000, Channels: 1}); second.Format != want {
+		t.Errorf("started b after a gapless join: format %+v, want %+v", second.Format, want)
+	}
+	if second.Encoding != (audio.Encoding{}) {
+		t.Errorf("started b: encoding %+v, want none from a decoder that reports none", second.Encoding)
+	}
+}

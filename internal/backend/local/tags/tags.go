@@ -75,16 +75,16 @@ type Info struct {
 	CoverMIME string
 }
 
-// The codecs Info.Codec names.
+// The codecs Info.Codec names, those of audio.Encoding.
 const (
-	CodecMP3    = "mp3"
-	CodecFLAC   = "flac"
-	CodecVorbis = "vorbis"
-	CodecOpus   = "opus"
-	CodecPCM    = "pcm"   // integer PCM in WAV
-	CodecFloat  = "float" // floating-point PCM in WAV
-	CodecAAC    = "aac"
-	CodecALAC   = "alac"
+	CodecMP3    = audio.CodecMP3
+	CodecFLAC   = audio.CodecFLAC
+	CodecVorbis = audio.CodecVorbis
+	CodecOpus   = audio.CodecOpus
+	CodecPCM    = audio.CodecPCM
+	CodecFloat  = audio.CodecFloat
+	CodecAAC    = audio.CodecAAC
+	CodecALAC   = audio.CodecALAC
 )
 
 // Options configures a Reader.
