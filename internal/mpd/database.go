@@ -2,8 +2,10 @@ package mpd
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -396,24 +398,60 @@ func (c *conn) find(ctx context.Context, args []string, fold bool) ([]models.Tra
 	return tracks, nil
 }
 
+// sortTracks sorts tracks by tag as MPD 0.23.12 sorts find and search
+// results. The sort is stable and compares the tag's first value, "" when
+// missing, with the fallbacks of trackTagValues. Track and Disc compare as
+// numbers, Last-Modified as times in seconds and other tags as bytes.
 func sortTracks(tracks []models.Track, tag string, descend bool) {
-	key := func(t *models.Track) string {
-		if tag == "Last-Modified" {
-			return strings.Repeat("0", 20-len(itoa(int(t.LastModified)))) + itoa(int(t.LastModified))
+	value := func(t *models.Track) string {
+		if vs := trackTagValues(t, tag); len(vs) > 0 {
+			return vs[0]
 		}
-		vs := trackTagValues(t, tag)
-		if len(vs) == 0 {
-			return ""
-		}
-		return vs[0]
+		return ""
+	}
+	var less func(a, b *models.Track) bool
+	switch tag {
+	case "Last-Modified":
+		// MPD keeps modification times in whole seconds, so tracks of the
+		// same second keep their order.
+		less = func(a, b *models.Track) bool { return a.LastModified/1000 < b.LastModified/1000 }
+	case "Track", "Disc":
+		less = func(a, b *models.Track) bool { return leadingInt(value(a)) < leadingInt(value(b)) }
+	default:
+		less = func(a, b *models.Track) bool { return value(a) < value(b) }
 	}
 	sort.SliceStable(tracks, func(i, j int) bool {
-		a, b := key(&tracks[i]), key(&tracks[j])
 		if descend {
-			return a > b
+			return less(&tracks[j], &tracks[i])
 		}
-		return a < b
+		return less(&tracks[i], &tracks[j])
 	})
+}
+
+// leadingInt returns the integer at the start of s as C's strtol reads
+// it in base 10, and 0 when s starts with no number.
+func leadingInt(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\v\f\r")
+	end := 0
+	if end < len(s) && (s[end] == '+' || s[end] == '-') {
+		end++
+	}
+	digits := end
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == digits {
+		return 0
+	}
+	n, err := strconv.ParseInt(s[:end], 10, 64)
+	if err != nil {
+		// strtol saturates at the limits of long.
+		if s[0] == '-' {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	return n
 }
 
 func (c *conn) writeTracks(tracks []models.Track) {

@@ -45,10 +45,11 @@ func SmallLibrary() []fixtures.Spec {
 	}
 }
 
-// OrderLibrary returns a library whose file names, folder names and tags
-// sort differently by bytes, by collation and by MPD 0.23's song order
-// (album, disc, track, then file name), with songs beside sub-folders, for
-// the conversations of testdata/order.
+// OrderLibrary returns the library of the conversations in
+// testdata/order. Its file names, folder names and tags sort differently
+// by bytes, by collation and by MPD 0.23's song order (album, disc, track,
+// then file name). It has songs beside sub-folders and a track number of
+// two digits.
 func OrderLibrary() []fixtures.Spec {
 	tagged := func(album, disc, track string) *fixtures.Tags {
 		return &fixtures.Tags{Title: "T" + track, Artists: []string{"Orderer"}, Album: album, Disc: disc, Track: track}
@@ -68,6 +69,7 @@ func OrderLibrary() []fixtures.Spec {
 		{Path: "beta/zebra.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Zebra", "", "1")},
 		{Path: "\u00c9clair/e.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("\u00c9t\u00e9", "", "1")},
 		{Path: "Zulu/z.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Zulu", "", "1")},
+		{Path: "Zulu/ten.mp3", Format: fixtures.FormatMP3ID3v24, Tags: tagged("Zulu", "", "10")},
 	}
 }
 
