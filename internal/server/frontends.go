@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/tonearm/tonearm/internal/app"
 	"github.com/tonearm/tonearm/internal/audio/output"
 	"github.com/tonearm/tonearm/internal/audit"
@@ -184,6 +182,10 @@ type httpFrontend struct {
 	ln    net.Listener
 	log   *slog.Logger
 	once  sync.Once
+	// maxConnections bounds the HTTP connections open at once.
+	maxConnections int
+	// conns is the listener that enforces maxConnections, set by Start.
+	conns *connlimit.TotalListener
 }
 
 func (h *httpFrontend) Name() string { return "http" }
@@ -208,17 +210,9 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("http: listen on %s: %w", h.cfg.HTTP.TCPAddress(), err)
 	}
-	// The cap keeps a flood of idle connections from using up the file
-	// descriptors the rest of the server needs. Extra clients wait in the
-	// kernel's backlog until a slot frees.
-	ln = netutil.LimitListener(ln, maxHTTPConnections)
-	// The per-address cap keeps one client from taking all of those
-	// slots, which idle keep-alive connections would hold for the
-	// server's IdleTimeout. Rejected connections are closed at once and
-	// free their slot of the total cap.
-	// NOTE: 16 addresses at the default of 64 still fill the 1024 slots,
-	// and idle keep-alive connections are not closed sooner when the
-	// total cap is near.
+	// The per-address cap keeps one client from taking every slot of the
+	// total cap below. Rejected connections are closed at once and never
+	// take a slot.
 	rejects := logging.NewRepeatLimiter(logging.RepeatOptions{Logger: h.log})
 	ln = connlimit.NewListener(ln, h.cfg.HTTP.MaxConnectionsPerAddress, func(remote net.Addr) {
 		if rejects.Allow("http_connection_rejected", remote.String()) {
@@ -226,12 +220,44 @@ func (h *httpFrontend) Start(ctx context.Context) error {
 				"remote", remote.String(), "max", h.cfg.HTTP.MaxConnectionsPerAddress)
 		}
 	})
+	// The total cap keeps a flood of connections from using up the file
+	// descriptors the rest of the server needs. When it is reached, the
+	// listener closes an idle keep-alive connection, which the server
+	// would otherwise hold for its IdleTimeout, to make room for the new
+	// client. With none idle, new clients wait in the kernel's backlog
+	// until a connection closes or becomes idle. The listener learns which
+	// connections are idle from the server's ConnState hook.
+	h.conns = connlimit.NewTotalListener(ln, h.maxConnections, h.evicted(rejects))
+	ln = h.conns
+	serverHook := h.srv.ConnState
+	h.srv.ConnState = func(c net.Conn, state http.ConnState) {
+		if serverHook != nil {
+			serverHook(c, state)
+		}
+		h.conns.ConnState(c, state)
+	}
 	if h.tls != nil {
 		ln = tls.NewListener(ln, h.tls)
 	}
 	h.ln = ln
 	h.log.Info("HTTP frontend listening", "address", ln.Addr().String(), "tls", h.tls != nil)
 	return nil
+}
+
+// evicted returns the callback of the TotalListener, which logs every
+// idle connection closed to make room at Debug. It also logs one Info line
+// per address as far as repeats allows, so that the cap being reached
+// shows in the default log.
+func (h *httpFrontend) evicted(repeats *logging.RepeatLimiter) func(remote net.Addr) {
+	return func(remote net.Addr) {
+		addr := remote.String()
+		h.log.Debug("HTTP idle connection closed to make room for a new one",
+			"remote", addr, "max", h.maxConnections, "evicted", h.conns.Evicted())
+		if repeats.Allow("http_idle_connection_closed", addr) {
+			h.log.Info("HTTP connection cap reached: closing idle keep-alive connections, longest idle first, from the address with the most connections",
+				"remote", addr, "max", h.maxConnections, "evicted", h.conns.Evicted())
+		}
+	}
 }
 
 // Run serves until ctx ends, then shuts the server down, because the app
@@ -261,7 +287,7 @@ func (h *httpFrontend) Run(ctx context.Context) error {
 // readpicture; the scanner keeps no larger picture.
 const maxCoverBytes = 16 << 20
 
-// maxHTTPConnections bounds the HTTP connections open at once.
+// maxHTTPConnections is the default of httpFrontend.maxConnections.
 const maxHTTPConnections = 1024
 
 // shutdownTimeout bounds how long open requests may take to finish.
@@ -290,7 +316,7 @@ func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.
 	if err != nil {
 		return nil, err
 	}
-	h := &httpFrontend{cfg: cfg, store: store, audit: al, log: hlog}
+	h := &httpFrontend{cfg: cfg, store: store, audit: al, log: hlog, maxConnections: maxHTTPConnections}
 	fail := func(err error) (*httpFrontend, error) {
 		h.Close()
 		return nil, err
