@@ -131,6 +131,11 @@ type Tracklist interface {
 	// GetChanges is a Tonearm addition for MPD's plchanges: the entries
 	// whose position or content changed after version, in tracklist order.
 	GetChanges(ctx context.Context, version int) ([]Change, error)
+	// SetPriority and GetPriorities are Tonearm additions for MPD's prio
+	// and prioid. In random mode, entries of a higher priority (0 to
+	// MaxPriority) play first. GetPriorities leaves out priorities of 0.
+	SetPriority(ctx context.Context, tlids []int, priority int) error
+	GetPriorities(ctx context.Context) (map[int]int, error)
 }
 
 // Change is a tracklist entry with its position and the tracklist version

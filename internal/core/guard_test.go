@@ -84,6 +84,8 @@ func calls(ctx context.Context) map[string]func(API) error {
 		"core.tracklist.get_tracks":        func(a API) error { _, err := a.Tracklist().GetTracks(ctx); return err },
 		"core.tracklist.get_version":       func(a API) error { _, err := a.Tracklist().GetVersion(ctx); return err },
 		"core.tracklist.get_changes":       func(a API) error { _, err := a.Tracklist().GetChanges(ctx, 0); return err },
+		"core.tracklist.get_priorities":    func(a API) error { _, err := a.Tracklist().GetPriorities(ctx); return err },
+		"core.tracklist.set_priority":      func(a API) error { return a.Tracklist().SetPriority(ctx, []int{1}, 5) },
 		"core.tracklist.index":             func(a API) error { _, err := a.Tracklist().Index(ctx, nil, nil); return err },
 		"core.tracklist.move":              func(a API) error { return a.Tracklist().Move(ctx, 0, 1, 0) },
 		"core.tracklist.next_track":        func(a API) error { _, err := a.Tracklist().NextTrack(ctx, tl); return err },

@@ -94,6 +94,20 @@ func (t guardTracklist) GetVersion(ctx context.Context) (int, error) {
 	return t.inner().GetVersion(ctx)
 }
 
+func (t guardTracklist) SetPriority(ctx context.Context, tlids []int, priority int) error {
+	if err := t.g.check("core.tracklist.set_priority"); err != nil {
+		return err
+	}
+	return t.inner().SetPriority(ctx, tlids, priority)
+}
+
+func (t guardTracklist) GetPriorities(ctx context.Context) (map[int]int, error) {
+	if err := t.g.check("core.tracklist.get_priorities"); err != nil {
+		return nil, err
+	}
+	return t.inner().GetPriorities(ctx)
+}
+
 func (t guardTracklist) GetChanges(ctx context.Context, version int) ([]Change, error) {
 	if err := t.g.check("core.tracklist.get_changes"); err != nil {
 		return nil, err

@@ -123,6 +123,8 @@ func Methods() []Method {
 		ton(m("core.playback.get_status", pr, "Return the state, current and next track, modes, volume and last playback error at one instant.")),
 		ton(m("core.playback.clear_error", pc, "Forget the last playback error.")),
 		ton(m("core.tracklist.get_changes", pr, "Get the entries whose position changed after the given tracklist version.", req("version"))),
+		ton(m("core.tracklist.get_priorities", pr, "Get the non-zero priorities of tracklist entries by tlid.")),
+		ton(m("core.tracklist.set_priority", tw, "Set the priority (0 to 255) of the entries with the given tlids; in random mode higher priorities play first.", req("tlids"), req("priority"))),
 	}
 }
 

@@ -40,6 +40,9 @@ type savedState struct {
 	// AudioFormats maps a tlid to its track's AudioFormat, which Mopidy's
 	// track model does not carry.
 	AudioFormats map[int]string `json:"audio_formats,omitempty"`
+	// Priorities maps a tlid to its non-zero priority, which Mopidy's
+	// state does not have, as MPD 0.23 keeps priorities in its state file.
+	Priorities map[int]int `json:"priorities,omitempty"`
 }
 
 // maxAudioFormat bounds an audio format read from the state file. A real
@@ -64,6 +67,7 @@ func (c *Core) snapshot() savedState {
 		Mute:         c.mute,
 		History:      c.history,
 		AudioFormats: c.tl.audioFormats(),
+		Priorities:   c.tl.priorities(),
 	}
 }
 
@@ -144,7 +148,7 @@ func (c *Core) loadState() *savedState {
 		if f, ok := s.AudioFormats[t.TLID]; ok {
 			t.Track.AudioFormat = f
 		}
-		tl.entries = append(tl.entries, entry{tl: t})
+		tl.entries = append(tl.entries, entry{tl: t, prio: s.Priorities[t.TLID]})
 	}
 	tl.nextTLID, tl.version = s.NextTLID, s.Version
 	tl.consume, tl.random, tl.repeat, tl.single = s.Consume, s.Random, s.Repeat, s.Single
@@ -221,6 +225,14 @@ func (s *savedState) check(maxTracks int) error {
 		}
 		if len(f) > maxAudioFormat {
 			return fmt.Errorf("audio format of tlid %d is %d bytes, more than %d", tlid, len(f), maxAudioFormat)
+		}
+	}
+	for tlid, p := range s.Priorities {
+		if !seen[tlid] {
+			return fmt.Errorf("priority of tlid %d, which is not in the tracklist", tlid)
+		}
+		if p < 0 || p > MaxPriority {
+			return fmt.Errorf("priority %d of tlid %d is outside 0..%d", p, tlid, MaxPriority)
 		}
 	}
 	if s.CurrentTLID != 0 && !seen[s.CurrentTLID] {

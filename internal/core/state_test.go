@@ -168,6 +168,8 @@ func TestStateCorruptFileIgnored(t *testing.T) {
 		"model":     `{"format":1,"state":"stopped","tracklist":[{"__model__":"Track","tlid":1}]}`,
 		"format of": `{"format":1,"state":"stopped","tracklist":[{"tlid":1,"track":{"uri":"mem:1"}}],"audio_formats":{"2":"44100:16:2"}}`,
 		"empty":     ``,
+		"priority":  `{"format":1,"state":"stopped","tracklist":[{"tlid":1,"track":{"uri":"mem:1"}}],"priorities":{"1":256}}`,
+		"prio of":   `{"format":1,"state":"stopped","tracklist":[{"tlid":1,"track":{"uri":"mem:1"}}],"priorities":{"2":5}}`,
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {

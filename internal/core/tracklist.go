@@ -202,6 +202,34 @@ func (t tracklistController) GetVersion(ctx context.Context) (int, error) {
 	return read(t.c, func() int { return t.c.tl.version })
 }
 
+// MaxPriority is the highest priority SetPriority takes, that of MPD.
+const MaxPriority = 255
+
+// SetPriority sets the priority of the entries with the given tlids. It
+// announces a tracklist change, as MPD 0.23.12 reports a priority change
+// as a queue change.
+func (t tracklistController) SetPriority(ctx context.Context, tlids []int, priority int) error {
+	if priority < 0 || priority > MaxPriority {
+		return invalidf("tracklist.set_priority: priority %d is outside 0..%d", priority, MaxPriority)
+	}
+	return t.c.mutate(func(cur int) error {
+		if !t.c.tl.setPriority(tlids, priority) {
+			return invalidf("tracklist.set_priority: a tlid of %v is not in the tracklist", tlids)
+		}
+		t.c.tl.bump(cur)
+		for _, tlid := range tlids {
+			if i := t.c.tl.index(tlid); i >= 0 {
+				t.c.tl.markChanged(i, i+1)
+			}
+		}
+		return nil
+	})
+}
+
+func (t tracklistController) GetPriorities(ctx context.Context) (map[int]int, error) {
+	return read(t.c, func() map[int]int { return t.c.tl.priorities() })
+}
+
 func (t tracklistController) GetChanges(ctx context.Context, version int) ([]Change, error) {
 	return read(t.c, func() []Change { return nonNil(t.c.tl.changes(version)) })
 }

@@ -11,6 +11,9 @@ import (
 type entry struct {
 	tl      models.TlTrack
 	changed int
+	// prio is the priority (0 to 255) that MPD's prio command sets: in
+	// random mode, entries of a higher priority play first.
+	prio int
 }
 
 // tracklist is the queue's data. It has no lock: Core's mutex guards it.
@@ -40,17 +43,56 @@ func (t *tracklist) bump(current int) {
 	}
 }
 
-// reshuffle fills the random order with every tlid but skip.
+// reshuffle fills the random order with every tlid but skip, the higher
+// priorities first and each priority in random order, as MPD 0.23.12
+// orders its queue in random mode.
 func (t *tracklist) reshuffle(skip int) {
 	t.shuffled = t.shuffled[:0]
+	var prios map[int]int
 	for _, e := range t.entries {
-		if e.tl.TLID != skip {
-			t.shuffled = append(t.shuffled, e.tl.TLID)
+		if e.tl.TLID == skip {
+			continue
+		}
+		t.shuffled = append(t.shuffled, e.tl.TLID)
+		if e.prio > 0 {
+			if prios == nil {
+				prios = make(map[int]int)
+			}
+			prios[e.tl.TLID] = e.prio
 		}
 	}
 	t.shuffle(len(t.shuffled), func(i, j int) {
 		t.shuffled[i], t.shuffled[j] = t.shuffled[j], t.shuffled[i]
 	})
+	if prios != nil {
+		slices.SortStableFunc(t.shuffled, func(a, b int) int { return prios[b] - prios[a] })
+	}
+}
+
+// setPriority sets the priority of the entries with the given tlids and
+// returns false when one of them is not in the list, changing nothing.
+func (t *tracklist) setPriority(tlids []int, prio int) bool {
+	positions := make([]int, len(tlids))
+	for i, tlid := range tlids {
+		if positions[i] = t.index(tlid); positions[i] < 0 {
+			return false
+		}
+	}
+	for _, i := range positions {
+		t.entries[i].prio = prio
+	}
+	return true
+}
+
+// priorities returns the non-zero priorities by tlid.
+func (t *tracklist) priorities() map[int]int {
+	out := make(map[int]int)
+	for _, e := range t.entries {
+		if e.prio > 0 {
+			out[e.tl.TLID] = e.prio
+		}
+	}
+	return out
 }
 
 // markChanged stamps the entries in [from, to) with the current version.

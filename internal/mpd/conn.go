@@ -56,6 +56,9 @@ type conn struct {
 	lastCover   *coverCache
 	tags        tagMask
 	binaryLimit int
+	// prios are the queue's priorities by tlid, read by loadPriorities
+	// for the command that lists queue songs.
+	prios map[int]int
 
 	mu      sync.Mutex
 	pending subsystemMask

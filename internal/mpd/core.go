@@ -48,6 +48,11 @@ type Core interface {
 	// Move moves the tracks in [start, end) so that the first lands at to.
 	Move(ctx context.Context, start, end, to int) error
 	Shuffle(ctx context.Context, start, end int) error
+	// SetPriority sets the priority (0 to 255) of the tracks with tlids,
+	// which in random mode plays higher priorities first, and
+	// Priorities returns the non-zero ones by tlid.
+	SetPriority(ctx context.Context, tlids []int, prio int) error
+	Priorities(ctx context.Context) (map[int]int, error)
 	// NextTlid returns the tlid that plays next, 0 for none.
 	NextTlid(ctx context.Context) (int, error)
 	Options(ctx context.Context) (Options, error)

@@ -268,6 +268,15 @@ func (g *guardedCore) Index(ctx context.Context, tlid int) (int, error) {
 	return *i, nil
 }
 
+func (g *guardedCore) SetPriority(ctx context.Context, tlids []int, prio int) error {
+	return mapCoreErr(g.api.Tracklist().SetPriority(ctx, tlids, prio))
+}
+
+func (g *guardedCore) Priorities(ctx context.Context) (map[int]int, error) {
+	p, err := g.api.Tracklist().GetPriorities(ctx)
+	return p, mapCoreErr(err)
+}
+
 func (g *guardedCore) TracklistVersion(ctx context.Context) (int, error) {
 	v, err := g.api.Tracklist().GetVersion(ctx)
 	return v, mapCoreErr(err)

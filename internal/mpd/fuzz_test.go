@@ -35,6 +35,8 @@ func (fuzzCore) Playlists(context.Context) ([]models.Ref, error)      { return n
 func (fuzzCore) Volume(context.Context) (int, error)                  { return -1, nil }
 func (fuzzCore) Options(context.Context) (Options, error)             { return Options{}, nil }
 func (fuzzCore) TracklistVersion(context.Context) (int, error)        { return 0, nil }
+func (fuzzCore) Priorities(context.Context) (map[int]int, error)      { return nil, nil }
+func (fuzzCore) SetPriority(context.Context, []int, int) error        { return nil }
 func (fuzzCore) NextTlid(context.Context) (int, error)                { return 0, nil }
 func (fuzzCore) ClearError(context.Context) error                     { return nil }
 func (fuzzCore) Status(context.Context) (Status, error) {

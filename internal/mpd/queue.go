@@ -307,12 +307,26 @@ func (c *conn) tracklist(ctx context.Context) ([]models.TlTrack, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := c.loadPriorities(ctx); err != nil {
+		return nil, 0, err
+	}
 	tlids := make([]int, len(tracks))
 	for i, t := range tracks {
 		tlids[i] = t.TLID
 	}
 	c.s.remember(version, tlids)
 	return tracks, version, nil
+}
+
+// loadPriorities reads the priorities that writeQueueSong and the queue
+// filters show for the current command.
+func (c *conn) loadPriorities(ctx context.Context) error {
+	prios, err := c.core.Priorities(ctx)
+	if err != nil {
+		return err
+	}
+	c.prios = prios
+	return nil
 }
 
 func cmdPlaylist(ctx context.Context, c *conn, _ []string) error {
@@ -387,7 +401,7 @@ func (c *conn) playlistFilter(ctx context.Context, args []string, fold bool) err
 			continue
 		}
 		song := filterSong(t.Track)
-		song.Prio = c.s.queueTags.prio(t.TLID)
+		song.Prio = c.prios[t.TLID]
 		if f.Match(song) {
 			c.writeQueueSong(t, i)
 		}
@@ -494,10 +508,9 @@ func cmdPrio(ctx context.Context, c *conn, args []string) error {
 			tlids = append(tlids, t.TLID)
 		}
 	}
-	c.s.queueTags.setPrio(tlids, prio)
-	// MPD 0.23.12 reports a priority change as a queue change.
-	c.s.notifyAll("playlist")
-	return nil
+	// The core announces the change as a tracklist change, which MPD
+	// 0.23.12 reports as a queue change too.
+	return c.core.SetPriority(ctx, tlids, prio)
 }
 
 func cmdPrioID(ctx context.Context, c *conn, args []string) error {
@@ -516,10 +529,7 @@ func cmdPrioID(ctx context.Context, c *conn, args []string) error {
 		}
 		tlids = append(tlids, id)
 	}
-	c.s.queueTags.setPrio(tlids, prio)
-	// MPD 0.23.12 reports a priority change as a queue change.
-	c.s.notifyAll("playlist")
-	return nil
+	return c.core.SetPriority(ctx, tlids, prio)
 }
 
 // cmdRangeID accepts only ":" (the whole song), because the player cannot

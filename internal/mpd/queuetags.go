@@ -27,12 +27,8 @@ const (
 // maxTaggedEntries.
 var errQueueTagsFull = errors.New("added tags full")
 
-// queueTags keeps, per tlid, the priority set with prio or prioid and the
-// tags added with addtagid. Entries that left the tracklist are dropped by
-// prune.
-//
-// NOTE: the core has no priorities, so they are stored and reported here
-// but do not change the order of random play as they do in MPD 0.23.
+// queueTags keeps, per tlid, the tags added with addtagid. Entries that
+// left the tracklist are dropped by prune.
 type queueTags struct {
 	mu      sync.Mutex
 	entries map[int]*taggedEntry
@@ -44,7 +40,6 @@ type queueTags struct {
 }
 
 type taggedEntry struct {
-	prio int
 	tags []tagValue
 	// changed is the seq of the entry's last change.
 	changed uint64
@@ -68,40 +63,6 @@ func (q *queueTags) entry(tlid int) *taggedEntry {
 	q.seq++
 	e.changed = q.seq
 	return e
-}
-
-// dropIfEmpty deletes the entry of tlid when it has neither a priority nor
-// tags. The caller holds q.mu.
-func (q *queueTags) dropIfEmpty(tlid int) {
-	if e, ok := q.entries[tlid]; ok && e.prio == 0 && len(e.tags) == 0 {
-		delete(q.entries, tlid)
-	}
-}
-
-func (q *queueTags) setPrio(tlids []int, prio int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, id := range tlids {
-		if prio == 0 {
-			if e, ok := q.entries[id]; ok {
-				e.prio = 0
-				q.dropIfEmpty(id)
-			}
-			continue
-		}
-		if e := q.entry(id); e != nil {
-			e.prio = prio
-		}
-	}
-}
-
-func (q *queueTags) prio(tlid int) int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if e, ok := q.entries[tlid]; ok {
-		return e.prio
-	}
-	return 0
 }
 
 func tagCost(tag, value string) int { return len(tag) + len(value) + tagOverhead }
@@ -147,7 +108,9 @@ func (q *queueTags) clear(tlid int, tag string) {
 	}
 	clear(e.tags[len(remaining):])
 	e.tags = remaining
-	q.dropIfEmpty(tlid)
+	if len(e.tags) == 0 {
+		delete(q.entries, tlid)
+	}
 }
 
 func (q *queueTags) tags(tlid int) []tagValue {
@@ -167,7 +130,7 @@ func (q *queueTags) snapshot() (uint64, bool) {
 	return q.seq, len(q.entries) > 0
 }
 
-// prune drops the priorities and tags of entries not in live, a tracklist
+// prune drops the tags of entries not in live, a tracklist
 // read after snapshot returned before. Entries changed after that
 // snapshot are remaining, because they may have joined the tracklist since it
 // was read.
@@ -185,7 +148,7 @@ func (q *queueTags) prune(live map[int]bool, before uint64) {
 	}
 }
 
-// pruneQueueTags drops the priorities and added tags of entries that left
+// pruneQueueTags drops the added tags of entries that left
 // the tracklist.
 func (s *Server) pruneQueueTags(ctx context.Context, core Core) error {
 	before, nonEmpty := s.queueTags.snapshot()

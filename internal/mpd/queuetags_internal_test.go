@@ -43,18 +43,10 @@ func TestQueueTagsBudget(t *testing.T) {
 func TestQueueTagsPruneFreesBudget(t *testing.T) {
 	q := newQueueTags()
 	fillQueueTags(t, q)
-	q.setPrio([]int{1}, 5)
 	before, _ := q.snapshot()
-	// The entry 1000000 changes after the snapshot, so prune must keep it
-	// even though the tracklist read before does not have it.
-	q.setPrio([]int{1_000_000}, 7)
-
 	q.prune(map[int]bool{3: true}, before)
-	if got := q.prio(1); got != 0 {
-		t.Errorf("prio of a removed entry = %d, want 0", got)
-	}
-	if got := q.prio(1_000_000); got != 7 {
-		t.Errorf("prio of an entry changed after the snapshot = %d, want 7", got)
+	if got := len(q.tags(1)); got != 0 {
+		t.Errorf("tags of a removed entry = %d, want 0", got)
 	}
 	if got := len(q.tags(3)); got != maxTagsPerEntry {
 		t.Errorf("tags of an entry still queued = %d, want %d", got, maxTagsPerEntry)
@@ -64,5 +56,25 @@ func TestQueueTagsPruneFreesBudget(t *testing.T) {
 	}
 	if err := q.add(9, "Comment", "new"); err != nil {
 		t.Errorf("add after prune = %v, want nil", err)
+	}
+}
+
+func TestQueueTagsPruneKeepsLaterEntries(t *testing.T) {
+	q := newQueueTags()
+	if err := q.add(1, "Comment", "old"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := q.snapshot()
+	// The entry 1000000 changes after the snapshot, so prune must keep it
+	// even though the tracklist read before does not have it.
+	if err := q.add(1_000_000, "Comment", "late"); err != nil {
+		t.Fatal(err)
+	}
+	q.prune(map[int]bool{}, before)
+	if got := len(q.tags(1)); got != 0 {
+		t.Errorf("tags of a removed entry = %d, want 0", got)
+	}
+	if got := len(q.tags(1_000_000)); got != 1 {
+		t.Errorf("tags of an entry changed after the snapshot = %d, want 1", got)
 	}
 }

@@ -110,6 +110,9 @@ func cmdCurrentSong(ctx context.Context, c *conn, _ []string) error {
 	if pos < 0 {
 		return nil
 	}
+	if err := c.loadPriorities(ctx); err != nil {
+		return err
+	}
 	c.writeQueueSong(*current, pos)
 	return nil
 }

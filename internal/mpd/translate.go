@@ -105,7 +105,7 @@ func (c *conn) writeQueueSong(tl models.TlTrack, pos int) {
 	}
 	c.w.PairInt("Pos", int64(pos))
 	c.w.PairInt("Id", int64(tl.TLID))
-	if p := c.s.queueTags.prio(tl.TLID); p > 0 {
+	if p := c.prios[tl.TLID]; p > 0 {
 		c.w.PairInt("Prio", int64(p))
 	}
 }

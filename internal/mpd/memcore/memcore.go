@@ -6,6 +6,7 @@ package memcore
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -41,6 +42,10 @@ type Core struct {
 	outputs   []mpd.Output
 	playlists map[string]*models.Playlist
 	subs      map[chan mpd.Event]struct{}
+	// prios holds non-zero priorities by tlid. They do not change the
+	// order of play, because the in-memory core plays the list in order
+	// even in random mode.
+	prios map[int]int
 }
 
 var _ mpd.Core = (*Core)(nil)
@@ -288,6 +293,42 @@ func (c *Core) Index(_ context.Context, tlid int) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.indexLocked(tlid), nil
+}
+
+// SetPriority implements mpd.Core.
+func (c *Core) SetPriority(_ context.Context, tlids []int, prio int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, tlid := range tlids {
+		if c.indexLocked(tlid) < 0 {
+			return fmt.Errorf("%w: tlid %d", backend.ErrNotFound, tlid)
+		}
+	}
+	if c.prios == nil {
+		c.prios = make(map[int]int)
+	}
+	for _, tlid := range tlids {
+		if prio == 0 {
+			delete(c.prios, tlid)
+		} else {
+			c.prios[tlid] = prio
+		}
+	}
+	c.changedLocked()
+	return nil
+}
+
+// Priorities implements mpd.Core.
+func (c *Core) Priorities(context.Context) (map[int]int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	live := make(map[int]int, len(c.prios))
+	for _, t := range c.tracklist {
+		if p := c.prios[t.TLID]; p > 0 {
+			live[t.TLID] = p
+		}
+	}
+	return live, nil
 }
 
 // TracklistVersion implements mpd.Core.
