@@ -87,3 +87,28 @@ func BenchmarkPublish20(b *testing.B) {
 		bus.Publish(e)
 	}
 }
+
+// BenchmarkSetPriorityWholeQueue sets the priority of every entry of a
+// tracklist of 10,000 in random mode, as MPD's "prio 1 0:" does.
+func BenchmarkSetPriorityWholeQueue(b *testing.B) {
+	c := benchCore(b)
+	ctx := context.Background()
+	added, err := c.Tracklist().Add(ctx, manyTracks(10000), nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Tracklist().SetRandom(ctx, true); err != nil {
+		b.Fatal(err)
+	}
+	tlids := make([]int, len(added))
+	for i, t := range added {
+		tlids[i] = t.TLID
+	}
+	prio := 0
+	for b.Loop() {
+		prio = prio%255 + 1
+		if err := c.Tracklist().SetPriority(ctx, tlids, prio); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

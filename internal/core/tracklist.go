@@ -217,11 +217,7 @@ func (t tracklistController) SetPriority(ctx context.Context, tlids []int, prior
 			return invalidf("tracklist.set_priority: a tlid of %v is not in the tracklist", tlids)
 		}
 		t.c.tl.bump(cur)
-		for _, tlid := range tlids {
-			if i := t.c.tl.index(tlid); i >= 0 {
-				t.c.tl.markChanged(i, i+1)
-			}
-		}
+		t.c.tl.markChangedTLIDs(tlids)
 		return nil
 	})
 }

@@ -70,18 +70,37 @@ func (t *tracklist) reshuffle(skip int) {
 }
 
 // setPriority sets the priority of the entries with the given tlids and
-// returns false when one of them is not in the list, changing nothing.
+// returns false when one of them is not in the
+// list, changing nothing. It runs in linear time, so that MPD's
+// "prio N 0:" on a long queue stays cheap.
 func (t *tracklist) setPriority(tlids []int, prio int) bool {
-	positions := make([]int, len(tlids))
-	for i, tlid := range tlids {
-		if positions[i] = t.index(tlid); positions[i] < 0 {
+	positions := make(map[int]int, len(t.entries))
+	for i, e := range t.entries {
+		positions[e.tl.TLID] = i
+	}
+	for _, tlid := range tlids {
+		if _, ok := positions[tlid]; !ok {
 			return false
 		}
 	}
-	for _, i := range positions {
-		t.entries[i].prio = prio
+	for _, tlid := range tlids {
+		t.entries[positions[tlid]].prio = prio
 	}
 	return true
+}
+
+// markChangedTLIDs stamps the entries with the given tlids with the
+// current version.
+func (t *tracklist) markChangedTLIDs(tlids []int) {
+	set := make(map[int]bool, len(tlids))
+	for _, tlid := range tlids {
+		set[tlid] = true
+	}
+	for i := range t.entries {
+		if set[t.entries[i].tl.TLID] {
+			t.entries[i].changed = t.version
+		}
+	}
 }
 
 // priorities returns the non-zero priorities by tlid.
