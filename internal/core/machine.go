@@ -112,6 +112,9 @@ func (c *Core) switchCurrent(tl models.TlTrack, endPos int, state State, start i
 	c.tl.markPlaying(tl.TLID)
 	c.setState(state)
 	c.publish(events.TrackPlaybackStarted{TlTrack: tl})
+	if c.tl.clearPriority(tl.TLID) {
+		c.tracklistChanged()
+	}
 	if state == Paused {
 		c.publish(events.TrackPlaybackPaused{TlTrack: tl, TimePosition: start})
 	}

@@ -105,3 +105,29 @@ func TestStateRestorePriorities(t *testing.T) {
 		t.Errorf("priorities after restart = %v, want map[2:42]", got)
 	}
 }
+
+// MPD 0.23.12 resets a song's priority when it starts to play, so in
+// random mode with repeat a song of a high priority does not open every
+// round.
+func TestPriorityClearedWhenTrackStarts(t *testing.T) {
+	e := newEnv(t)
+	e.add("1", "2", "3")
+	tr := e.core.Tracklist()
+	if err := tr.SetRandom(e.ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SetPriority(e.ctx, []int{3}, 100); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := tr.GetVersion(e.ctx)
+	e.play(nil)
+	if got := e.currentTLID(); got != 3 {
+		t.Fatalf("first track in random mode = %d, want 3 of priority 100", got)
+	}
+	if got, _ := tr.GetPriorities(e.ctx); len(got) != 0 {
+		t.Errorf("priorities after track 3 started = %v, want none", got)
+	}
+	if after, _ := tr.GetVersion(e.ctx); after != before+1 {
+		t.Errorf("version after the priority reset = %d, want %d", after, before+1)
+	}
+}

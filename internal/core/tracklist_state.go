@@ -103,6 +103,20 @@ func (t *tracklist) markChangedTLIDs(tlids []int) {
 	}
 }
 
+// clearPriority sets the priority of the entry with tlid to 0 and, when
+// it was not 0, counts that as a change of the list without a reshuffle
+// and returns true. MPD 0.23.12 does so when a song starts to play.
+func (t *tracklist) clearPriority(tlid int) bool {
+	i := t.index(tlid)
+	if i < 0 || t.entries[i].prio == 0 {
+		return false
+	}
+	t.entries[i].prio = 0
+	t.version++
+	t.entries[i].changed = t.version
+	return true
+}
+
 // priorities returns the non-zero priorities by tlid.
 func (t *tracklist) priorities() map[int]int {
 	out := make(map[int]int)

@@ -48,20 +48,24 @@ func TestPrioOrdersRandomPlayRealCore(t *testing.T) {
 	if !strings.Contains(info, "\nPrio: 200\n") {
 		t.Errorf("playlistid 4 shows no Prio: 200:\n%s", info)
 	}
+	found := strings.Join(c.cmd(`playlistfind "(prio >= 150)"`), "\n")
+	if !strings.Contains(found, "\nId: 4\n") || strings.Contains(found, "\nId: 2\n") {
+		t.Errorf("playlistfind (prio >= 150) should list id 4 alone:\n%s", found)
+	}
 	if got := c.cmd("play"); got[0] != "OK" {
 		t.Fatalf("play: %q", got)
 	}
 	if id := currentID(c); id != "4" {
 		t.Errorf("first song in random mode = id %s, want 4 of priority 200", id)
 	}
+	// As in MPD 0.23.12, the song's priority returns to 0 when it starts.
+	if info := strings.Join(c.cmd("playlistid 4"), "\n"); strings.Contains(info, "\nPrio:") {
+		t.Errorf("playlistid 4 still shows a priority after it started:\n%s", info)
+	}
 	if got := c.cmd("next"); got[0] != "OK" {
 		t.Fatalf("next: %q", got)
 	}
 	if id := currentID(c); id != "2" {
 		t.Errorf("second song in random mode = id %s, want 2 of priority 100", id)
-	}
-	found := strings.Join(c.cmd(`playlistfind "(prio >= 150)"`), "\n")
-	if !strings.Contains(found, "\nId: 4\n") || strings.Contains(found, "\nId: 2\n") {
-		t.Errorf("playlistfind (prio >= 150) should list id 4 alone:\n%s", found)
 	}
 }

@@ -137,6 +137,11 @@ func (c *Core) startLocked(tlid int) {
 	c.started = time.Now()
 	c.setStateLocked("playing")
 	c.emitLocked(mpd.EventTrackPlaybackStarted)
+	// As in MPD 0.23.12, a song's priority returns to 0 when it starts.
+	if _, ok := c.prios[tlid]; ok {
+		delete(c.prios, tlid)
+		c.changedLocked()
+	}
 }
 
 // Play implements mpd.Core.
