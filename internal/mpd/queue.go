@@ -495,7 +495,9 @@ func cmdPrio(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	var tlids []int
+	// Ranges may overlap, so positions are marked once each: a command
+	// of 255 whole-queue ranges costs one pass, not 255.
+	marked := make([]bool, len(tracks))
 	for _, a := range args[1:] {
 		r, err := protocol.ParseRange(a)
 		if err != nil {
@@ -504,8 +506,14 @@ func cmdPrio(ctx context.Context, c *conn, args []string) error {
 		if r, err = clampRange(r, len(tracks)); err != nil {
 			return err
 		}
-		for _, t := range tracks[r.Start:r.End] {
-			tlids = append(tlids, t.TLID)
+		for i := r.Start; i < r.End; i++ {
+			marked[i] = true
+		}
+	}
+	var tlids []int
+	for i, m := range marked {
+		if m {
+			tlids = append(tlids, tracks[i].TLID)
 		}
 	}
 	// The core announces the change as a tracklist change, which MPD

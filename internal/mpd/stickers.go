@@ -155,12 +155,10 @@ func cmdSticker(ctx context.Context, c *conn, args []string) error {
 		// MPD 0.23.12 checks the request before it looks the song up.
 		return protocol.Errorf(protocol.AckArg, "bad request")
 	}
-	if sub == "find" && song == "/" {
-		song = ""
-	}
 	clean, err := c.dbPath(song)
-	if errors.Is(err, errNoSuchPath) && sub == "find" {
-		// MPD 0.23.12 finds no stickers below a folder it does not have.
+	if err != nil && sub == "find" {
+		// MPD 0.23.12 finds no stickers below a folder it does not have,
+		// "/" included.
 		return nil
 	}
 	if err != nil {
