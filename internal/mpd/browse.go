@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,10 +63,7 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 				songs = append(songs, treeSong{track: &ts[0], path: c.s.paths.get(uri)})
 			}
 		}
-		order := newSongOrder()
-		slices.SortFunc(songs, func(a, b treeSong) int {
-			return order.compareSongs(a.track, b.track, a.path, b.path)
-		})
+		newSongOrder().sortSongs(songs)
 		for _, s := range songs {
 			c.writeSong(s.track)
 		}
@@ -181,9 +177,7 @@ func (t *dirTree) sort(o *songOrder) {
 		child.sort(o)
 	}
 	o.sortNames(t.names)
-	slices.SortFunc(t.songs, func(a, b treeSong) int {
-		return o.compareSongs(a.track, b.track, a.path, b.path)
-	})
+	o.sortSongs(t.songs)
 }
 
 // walk visits the songs of a folder, then each sub-folder and its
