@@ -13,6 +13,7 @@ import (
 	"github.com/tonearm/tonearm/internal/backend"
 	"github.com/tonearm/tonearm/internal/core/events"
 	"github.com/tonearm/tonearm/internal/core/scope"
+	"github.com/tonearm/tonearm/internal/logging"
 	"github.com/tonearm/tonearm/internal/models"
 )
 
@@ -99,9 +100,12 @@ type Core struct {
 	// from the player's last EventStarted, as Status.AudioFormat shows it.
 	audioFormat string
 	audioTLID   int
-	volume      int
-	mute        bool
-	history     []HistoryEntry
+	// lookupWarnings bounds the warnings of failed lookups, which a
+	// client can cause at will with a URI that a backend rejects.
+	lookupWarnings *logging.RepeatLimiter
+	volume         int
+	mute           bool
+	history        []HistoryEntry
 }
 
 var _ API = (*Core)(nil)
@@ -123,17 +127,18 @@ func New(opts Options) (*Core, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Core{
-		opts:   opts,
-		log:    opts.Logger,
-		bus:    events.NewBus(events.Options{QueueSize: opts.EventQueue, Logger: opts.Logger}),
-		router: r,
-		player: opts.Player,
-		ctx:    ctx,
-		cancel: cancel,
-		saveCh: make(chan struct{}, 1),
-		tl:     newTracklist(opts.Shuffle),
-		state:  Stopped,
-		volume: 100,
+		opts:           opts,
+		log:            opts.Logger,
+		bus:            events.NewBus(events.Options{QueueSize: opts.EventQueue, Logger: opts.Logger}),
+		router:         r,
+		player:         opts.Player,
+		ctx:            ctx,
+		cancel:         cancel,
+		saveCh:         make(chan struct{}, 1),
+		tl:             newTracklist(opts.Shuffle),
+		state:          Stopped,
+		volume:         100,
+		lookupWarnings: logging.NewRepeatLimiter(logging.RepeatOptions{Logger: opts.Logger}),
 	}
 	if opts.InitialVolume != nil {
 		c.volume = max(0, min(100, *opts.InitialVolume))

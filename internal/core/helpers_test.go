@@ -70,6 +70,9 @@ func (m *memBackend) Lookup(ctx context.Context, uri string) ([]models.Track, er
 	if strings.Contains(uri, "missing") {
 		return nil, backend.ErrNotFound
 	}
+	if strings.Contains(uri, "broken") {
+		return nil, errors.New("mem: lookup of a broken URI")
+	}
 	if strings.HasSuffix(uri, ":album") {
 		return []models.Track{m.track(m.scheme + ":a1"), m.track(m.scheme + ":a2")}, nil
 	}

@@ -142,7 +142,7 @@ func (c *Core) lookup(ctx context.Context, uris []string) map[string][]models.Tr
 			defer cancel()
 			tracks, err := b.Library.Lookup(cctx, uri)
 			if err != nil {
-				if !errors.Is(err, backend.ErrNotFound) {
+				if !errors.Is(err, backend.ErrNotFound) && c.lookupWarnings.Allow("library_lookup_failed", b.Name) {
 					c.log.Warn("library lookup failed", "backend", b.Name, "uri", uri, "err", err)
 				}
 				return
