@@ -3,9 +3,20 @@ package mpd
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"syscall"
 
 	"github.com/tonearm/tonearm/internal/mpd/protocol"
+	"github.com/tonearm/tonearm/internal/safepath"
 )
+
+// maxCoverFileBytes bounds a cover file that albumart reads whole. Larger
+// files are left out, as if missing.
+const maxCoverFileBytes = 16 << 20
 
 // coverCache keeps the last picture a connection read, because clients
 // fetch a picture in many chunks of binarylimit bytes.
@@ -34,11 +45,79 @@ func (c *conn) cover(ctx context.Context, p string) (*coverCache, error) {
 	return c.lastCover, nil
 }
 
+// albumArt returns the picture that albumart sends for the song at p. It
+// is the first of cover.png, cover.jpg and cover.webp in the song's
+// folder, the names and order of MPD 0.23.12, whether or not the song
+// exists. Without such a file albumArt falls back to the song's embedded
+// picture, which MPD 0.23.12 sends only through readpicture.
+func (c *conn) albumArt(ctx context.Context, p string) (*coverCache, error) {
+	uri, err := c.pathToURI(p)
+	if errors.Is(err, errNoSuchPath) {
+		return &coverCache{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if c.s.music == nil || !strings.HasPrefix(uri, localTrackPrefix) {
+		return c.cover(ctx, p)
+	}
+	dir := path.Dir(uriToPath(uri))
+	key := "albumart:" + dir
+	if c.lastCover != nil && c.lastCover.uri == key {
+		return c.lastCover, nil
+	}
+	for _, name := range [...]string{"cover.png", "cover.jpg", "cover.webp"} {
+		data, err := readCoverFile(c.s.music, path.Join(dir, name))
+		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) {
+				c.log.Debug("MPD albumart skipped a cover file", "dir", dir, "name", name, "err", err)
+			}
+			continue
+		}
+		c.lastCover = &coverCache{uri: key, data: data}
+		return c.lastCover, nil
+	}
+	return c.cover(ctx, p)
+}
+
+// readCoverFile reads the regular file rel inside music. It opens without
+// blocking, so a FIFO named like a cover cannot stall the connection, and
+// os.Root keeps symbolic links inside the music folder.
+func readCoverFile(music *safepath.Root, rel string) ([]byte, error) {
+	clean, err := safepath.Clean(rel)
+	if err != nil {
+		return nil, err
+	}
+	f, err := music.OSRoot().OpenFile(clean, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	}
+	if info.Size() > maxCoverFileBytes {
+		return nil, fmt.Errorf("%s has %d bytes, more than %d", rel, info.Size(), maxCoverFileBytes)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxCoverFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxCoverFileBytes {
+		return nil, fmt.Errorf("%s grew past %d bytes", rel, maxCoverFileBytes)
+	}
+	return data, nil
+}
+
 // writeChunk writes one chunk of a picture from offset, at most
-// binarylimit bytes.
-func (c *conn) writeChunk(cc *coverCache, offset int, withType bool) error {
+// binarylimit bytes. tooFar is the message for an offset past the end,
+// which differs between albumart and readpicture in MPD 0.23.12.
+func (c *conn) writeChunk(cc *coverCache, offset int, withType bool, tooFar string) error {
 	if offset > len(cc.data) {
-		return protocol.Errorf(protocol.AckArg, "Bad file offset")
+		return protocol.Errorf(protocol.AckArg, "%s", tooFar)
 	}
 	end := min(offset+c.binaryLimit, len(cc.data))
 	c.w.PairInt("size", int64(len(cc.data)))
@@ -57,14 +136,14 @@ func cmdAlbumArt(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	cc, err := c.cover(ctx, args[0])
+	cc, err := c.albumArt(ctx, args[0])
 	if err != nil {
 		return err
 	}
 	if len(cc.data) == 0 {
 		return protocol.Errorf(protocol.AckNoExist, "No file exists")
 	}
-	return c.writeChunk(cc, offset, false)
+	return c.writeChunk(cc, offset, false, "Offset too large")
 }
 
 // cmdReadPicture sends nothing when the song has no picture and fails when
@@ -84,5 +163,5 @@ func cmdReadPicture(ctx context.Context, c *conn, args []string) error {
 		}
 		return nil
 	}
-	return c.writeChunk(cc, offset, true)
+	return c.writeChunk(cc, offset, true, "Bad file offset")
 }

@@ -388,8 +388,12 @@ func TestAlbumArtChunks(t *testing.T) {
 	if string(got) != string(picture) {
 		t.Error("reassembled picture differs from the stored one")
 	}
-	if r := c.cmd(`albumart "A/X/01 One.mp3" 999`); r[0] != "ACK [2@0] {albumart} Bad file offset" {
+	// The messages of MPD 0.23.12, which differ between the commands.
+	if r := c.cmd(`albumart "A/X/01 One.mp3" 999`); r[0] != "ACK [2@0] {albumart} Offset too large" {
 		t.Errorf("albumart past the end = %q", r)
+	}
+	if r := c.cmd(`readpicture "A/X/01 One.mp3" 999`); r[0] != "ACK [2@0] {readpicture} Bad file offset" {
+		t.Errorf("readpicture past the end = %q", r)
 	}
 	if r := c.cmd(`albumart "B/Y/01 Three.flac" 0`); r[0] != "ACK [50@0] {albumart} No file exists" {
 		t.Errorf("albumart without a picture = %q", r)
