@@ -110,6 +110,10 @@ func TestHTTPStreamListeners(t *testing.T) {
 
 	srv := httptest.NewUnstartedServer(stream)
 	srv.Listener = smallBufferListener{srv.Listener}
+	// The server's write timeout, which bounds other responses, is shorter
+	// than the 4 s stream: the stream moves its write deadline before
+	// each write and must outlive it.
+	srv.Config.WriteTimeout = time.Second
 	srv.Start()
 	defer srv.Close()
 

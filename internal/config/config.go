@@ -230,6 +230,9 @@ type HTTP struct {
 	// and streams included, from one IP address or IPv6 /64; 0 means no
 	// bound.
 	MaxConnectionsPerAddress int `ini:"max_connections_per_address" min:"0" max:"10000"`
+	// WriteTimeout bounds writing one response. The audio stream and
+	// WebSockets are not bound by it.
+	WriteTimeout time.Duration `ini:"write_timeout" unit:"s" min:"1" max:"3600"`
 }
 
 // Stream is the [stream] section: internet radio.

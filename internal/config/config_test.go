@@ -89,6 +89,9 @@ func TestDefaultsWithoutFile(t *testing.T) {
 	if cfg.HTTP.MaxConnectionsPerAddress != 64 {
 		t.Errorf("[http] max_connections_per_address = %d, want 64", cfg.HTTP.MaxConnectionsPerAddress)
 	}
+	if cfg.HTTP.WriteTimeout != 30*time.Second {
+		t.Errorf("[http] write_timeout = %v, want 30s", cfg.HTTP.WriteTimeout)
+	}
 	if cfg.MPD.MaxCommandListSize != 2<<20 || cfg.MPD.MaxOutputBufferSize != 8<<20 {
 		t.Errorf("mpd buffers = %d, %d", cfg.MPD.MaxCommandListSize, cfg.MPD.MaxOutputBufferSize)
 	}

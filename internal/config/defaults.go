@@ -110,6 +110,7 @@ tls = false
 session_max_age = 2592000
 max_websockets_per_principal = 32
 max_connections_per_address = 64
+write_timeout = 30
 
 [stream]
 enabled = true

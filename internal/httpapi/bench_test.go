@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/audio/audiotest"
 	"github.com/tonearm/tonearm/internal/auth"
@@ -78,7 +79,7 @@ func BenchmarkRPCOverTCP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := NewHTTPServer(s, slog.New(slog.DiscardHandler))
+	srv := NewHTTPServer(s, slog.New(slog.DiscardHandler), 30*time.Second)
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 

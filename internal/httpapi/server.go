@@ -270,14 +270,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // NewHTTPServer wraps h in an http.Server with bounded header size and
-// timeouts, which slow clients cannot hold open forever. WriteTimeout is
-// left at zero because the audio stream and WebSockets are long-lived;
-// those handlers set their own deadlines.
-func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+// timeouts, which slow clients cannot hold open forever. writeTimeout
+// bounds writing one response, so a client that sends requests and never
+// reads the replies frees its connection. The audio stream outlives it
+// because it moves its write deadline before each write, and WebSockets
+// because net/http clears the deadlines of a hijacked connection.
+func NewHTTPServer(h http.Handler, log *slog.Logger, writeTimeout time.Duration) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

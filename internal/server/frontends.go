@@ -370,7 +370,7 @@ func newHTTP(cfg *config.Config, c *core.Core, parts *backends, outputs *output.
 	if err != nil {
 		return fail(err)
 	}
-	h.srv = httpapi.NewHTTPServer(api, hlog)
+	h.srv = httpapi.NewHTTPServer(api, hlog, cfg.HTTP.WriteTimeout)
 	return h, nil
 }
 

@@ -58,7 +58,7 @@ func startCappedHTTP(t *testing.T, max int, useTLS bool) (*httpFrontend, *logBuf
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	h := &httpFrontend{cfg: cfg, srv: httpapi.NewHTTPServer(handler, log), log: log, maxConnections: max}
+	h := &httpFrontend{cfg: cfg, srv: httpapi.NewHTTPServer(handler, log, 30*time.Second), log: log, maxConnections: max}
 
 	// A ConnState hook set before Start must keep running beside the
 	// listener's.
