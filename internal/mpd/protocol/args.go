@@ -9,12 +9,13 @@ import (
 // maxNumberLength bounds numeric arguments before they reach strconv.
 const maxNumberLength = 32
 
-// ParseInt parses a signed decimal integer argument.
+// ParseInt parses a signed decimal integer argument. Leading white space
+// and a "+" are accepted, as C's strtol in MPD 0.23.12 accepts them.
 func ParseInt(s string) (int, error) {
 	if len(s) > maxNumberLength {
 		return 0, Errorf(AckArg, "Number too large: %s", s[:maxNumberLength])
 	}
-	n, err := strconv.ParseInt(s, 10, 32)
+	n, err := strconv.ParseInt(strings.TrimLeft(s, cSpaces), 10, 32)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			return 0, Errorf(AckArg, "Number too large: %s", s)

@@ -237,3 +237,19 @@ func TestParseSeekTimeLeadingSpace(t *testing.T) {
 		t.Errorf("ParseSeekSeconds(\" -5\") error = %v, want %q", err, want)
 	}
 }
+
+// MPD 0.23.12 reads integer arguments with strtol, so leading white space
+// and a plus sign pass, and trailing characters fail.
+func TestParseIntAsStrtol(t *testing.T) {
+	for arg, want := range map[string]int{"7": 7, " 7": 7, "+8": 8, "\v\f 9": 9, "-3": -3} {
+		got, err := ParseInt(arg)
+		if err != nil || got != want {
+			t.Errorf("ParseInt(%q) = %d, %v, want %d", arg, got, err, want)
+		}
+	}
+	for _, arg := range []string{"9 ", "t10", "", " ", "+", "0x1"} {
+		if _, err := ParseInt(arg); err == nil || err.Error() != "Integer expected: "+arg {
+			t.Errorf("ParseInt(%q) error = %v, want Integer expected", arg, err)
+		}
+	}
+}
