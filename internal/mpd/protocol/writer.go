@@ -2,7 +2,9 @@ package protocol
 
 import (
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Writer builds one response in memory. Lines end with LF alone, as MPD
@@ -49,8 +51,11 @@ func (w *Writer) fits(n int) bool {
 }
 
 // Pair writes "key: value". Control characters in key or value become
-// spaces so a value can never start a new line.
+// spaces so a value can never start a new line, and bytes that are not
+// UTF-8, such as those of a file name in another encoding, become U+FFFD,
+// because the protocol is UTF-8 and clients fail to decode anything else.
 func (w *Writer) Pair(key, value string) {
+	value = validUTF8(value)
 	if !w.fits(len(key) + len(value) + 3) {
 		return
 	}
@@ -106,8 +111,9 @@ func (w *Writer) Binary(data []byte) {
 }
 
 // Line writes a line such as "list_OK". Control characters in s become
-// spaces.
+// spaces and bytes that are not UTF-8 become U+FFFD.
 func (w *Writer) Line(s string) {
+	s = validUTF8(s)
 	if !w.fits(len(s) + 1) {
 		return
 	}
@@ -124,6 +130,15 @@ func (w *Writer) OK() { w.buf = append(w.buf, "OK\n"...) }
 func (w *Writer) Ack(err error, index int, command string) {
 	e := AsError(err)
 	w.buf = AppendAck(w.buf, e.Code, index, command, e.Message)
+}
+
+// validUTF8 returns s with each run of bytes that are not UTF-8 replaced
+// by U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // appendClean appends s with every control character replaced by a space.

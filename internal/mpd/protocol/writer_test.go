@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // hasControlByByte is the plain form of hasControl.
@@ -84,5 +85,19 @@ func BenchmarkWriterSong(b *testing.B) {
 		w.Pair("Genre", "Rock")
 		w.PairInt("Time", 241)
 		w.PairFloat("duration", 240.813, 3)
+	}
+}
+
+func TestWriterReplacesInvalidUTF8(t *testing.T) {
+	w := NewWriter(1 << 10)
+	w.Pair("file", "A\xff\xfeB/\xc3.mp3")
+	w.Pair("Title", "Été")
+	w.Line("x\x80y")
+	want := "file: A\uFFFDB/\uFFFD.mp3\nTitle: Été\nx\uFFFDy\n"
+	if got := string(w.Bytes()); got != want {
+		t.Errorf("written %q, want %q", got, want)
+	}
+	if !utf8.Valid(w.Bytes()) {
+		t.Error("the response is not UTF-8")
 	}
 }
