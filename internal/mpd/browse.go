@@ -13,8 +13,9 @@ import (
 	"github.com/tonearm/tonearm/internal/safepath"
 )
 
-// cmdLsInfo lists one folder of the music database: sub-folders, songs
-// and, at the root, the stored playlists, as MPD 0.23 does.
+// cmdLsInfo lists one folder of the music database as MPD 0.23.12 does:
+// songs, playlist files, sub-folders and, at the root, the stored
+// playlists.
 func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 	dir := ""
 	if len(args) == 1 {
@@ -68,6 +69,7 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 			c.writeSong(s.track)
 		}
 	}
+	c.writeMusicPlaylists(dir)
 	newSongOrder().sortNames(dirs)
 	for _, d := range dirs {
 		c.writeDirectory(d)

@@ -232,34 +232,43 @@ func waitUpdatesDone(t *testing.T, addr string) {
 	}
 }
 
-// runConversations replays testdata/*.txt over mpdtest.SmallLibrary and
-// testdata/order/*.txt over mpdtest.OrderLibrary against the servers that
-// start returns, or records them from a real MPD with -record.
+// runConversations replays testdata/*.txt over mpdtest.SmallLibrary,
+// testdata/order/*.txt over mpdtest.OrderLibrary and
+// testdata/musicdir/*.txt over mpdtest.SmallLibrary with
+// mpdtest.PlaylistFiles against the servers that start returns, or records
+// them from a real MPD with -record.
 func runConversations(t *testing.T, start func(t *testing.T, tracks []models.Track, music string) string) {
 	suites := []struct {
 		// prefix names the suite's files in subtest names.
 		prefix, glob string
 		specs        []fixtures.Spec
+		// files are written into the music folder beside the songs.
+		files map[string]string
 	}{
-		{"", "testdata/*.txt", mpdtest.SmallLibrary()},
-		{"order/", "testdata/order/*.txt", mpdtest.OrderLibrary()},
+		{"", "testdata/*.txt", mpdtest.SmallLibrary(), nil},
+		{"order/", "testdata/order/*.txt", mpdtest.OrderLibrary(), nil},
+		{"musicdir/", "testdata/musicdir/*.txt", mpdtest.SmallLibrary(), mpdtest.PlaylistFiles()},
 	}
 	for _, s := range suites {
 		files, err := filepath.Glob(s.glob)
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no conversation files %s: %v", s.glob, err)
 		}
-		runSuite(t, s.prefix, files, s.specs, start)
+		runSuite(t, s.prefix, files, s.specs, s.files, start)
 	}
 }
 
-// runSuite replays files against one server over the library of specs.
-func runSuite(t *testing.T, prefix string, files []string, specs []fixtures.Spec, start func(t *testing.T, tracks []models.Track, music string) string) {
+// runSuite replays files against one server over the library of specs,
+// with extra files written into the music folder.
+func runSuite(t *testing.T, prefix string, files []string, specs []fixtures.Spec, extra map[string]string, start func(t *testing.T, tracks []models.Track, music string) string) {
 	ctx := context.Background()
 	music := t.TempDir()
 	tracks, err := mpdtest.Generate(ctx, music, specs)
 	if err != nil {
 		t.Fatalf("generate library: %v", err)
+	}
+	if err := mpdtest.WriteFiles(music, extra); err != nil {
+		t.Fatalf("write files into the music folder: %v", err)
 	}
 	// One server runs every file in name order, each after the same reset,
 	// so song ids continue across files as they do on the real MPD.

@@ -79,37 +79,45 @@ func (c *conn) albumArt(ctx context.Context, p string) (*coverCache, error) {
 	return c.cover(ctx, p)
 }
 
-// readCoverFile reads the regular file rel inside music. It opens without
-// blocking, so a FIFO named like a cover cannot stall the connection, and
-// os.Root keeps symbolic links inside the music folder.
+// readCoverFile reads the cover file rel inside music with
+// readRegularFile.
 func readCoverFile(music *safepath.Root, rel string) ([]byte, error) {
+	data, _, err := readRegularFile(music, rel, maxCoverFileBytes)
+	return data, err
+}
+
+// readRegularFile reads the regular file rel inside music, of at most
+// limit bytes. It opens without blocking, so a FIFO named like a cover or
+// a playlist cannot stall the connection, and os.Root keeps symbolic links
+// inside the music folder.
+func readRegularFile(music *safepath.Root, rel string, limit int64) ([]byte, os.FileInfo, error) {
 	clean, err := safepath.Clean(rel)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := music.OSRoot().OpenFile(clean, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", rel)
+		return nil, nil, fmt.Errorf("%s is not a regular file", rel)
 	}
-	if info.Size() > maxCoverFileBytes {
-		return nil, fmt.Errorf("%s has %d bytes, more than %d", rel, info.Size(), maxCoverFileBytes)
+	if info.Size() > limit {
+		return nil, nil, fmt.Errorf("%s has %d bytes, more than %d", rel, info.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxCoverFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(data) > maxCoverFileBytes {
-		return nil, fmt.Errorf("%s grew past %d bytes", rel, maxCoverFileBytes)
+	if int64(len(data)) > limit {
+		return nil, nil, fmt.Errorf("%s grew past %d bytes", rel, limit)
 	}
-	return data, nil
+	return data, info, nil
 }
 
 // writeChunk writes one chunk of a picture from offset, at most

@@ -90,7 +90,7 @@ func playlistRange(args []string, n int) (protocol.Range, error) {
 }
 
 func cmdListPlaylist(ctx context.Context, c *conn, args []string) error {
-	pl, err := c.loadPlaylist(ctx, args[0])
+	pl, _, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func cmdListPlaylist(ctx context.Context, c *conn, args []string) error {
 }
 
 func cmdListPlaylistInfo(ctx context.Context, c *conn, args []string) error {
-	pl, err := c.loadPlaylist(ctx, args[0])
+	pl, _, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func cmdListPlaylistInfo(ctx context.Context, c *conn, args []string) error {
 }
 
 func cmdLoad(ctx context.Context, c *conn, args []string) error {
-	pl, err := c.loadPlaylist(ctx, args[0])
+	pl, inMusic, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -158,6 +158,13 @@ func cmdLoad(ctx context.Context, c *conn, args []string) error {
 	var uris []string
 	for _, t := range pl.Tracks[r.Start:r.End] {
 		uris = append(uris, t.URI)
+	}
+	if inMusic {
+		// MPD 0.23.12 skips the songs of a playlist file that are not in
+		// its database.
+		if uris, err = c.existingURIs(ctx, uris); err != nil {
+			return err
+		}
 	}
 	if len(uris) == 0 {
 		return nil

@@ -73,6 +73,47 @@ func OrderLibrary() []fixtures.Spec {
 	}
 }
 
+// PlaylistFiles returns the playlist files that the conversations in
+// testdata/musicdir find in their music folder, SmallLibrary, keyed by
+// path. Each folder that those conversations list with lsinfo holds one
+// playlist file that MPD lists, because MPD 0.23.12 lists a folder's
+// playlist files in the order of the folder on disk. The others show the
+// formats, the names that MPD 0.23.12 does not list as playlists and the
+// paths that entries may take.
+func PlaylistFiles() map[string]string {
+	return map[string]string{
+		"top.m3u":      "A/X/01 One.mp3\nloose.wav\nmissing.mp3\n",
+		"A/dotdot.m3u": "../loose.wav\nX/../X/02 Two.flac\n./X/01 One.mp3\n../B/Y/01 Three.ogg\n",
+		"A/notes.txt":  "loose.wav\n",
+		"A/X/rel.m3u":  "01 One.mp3\n02 Two.flac\n",
+		"B/Y/y.pls":    "[playlist]\nNumberOfEntries=2\nFile1=01 Three.ogg\nFile2=http://example.com/pls.mp3\n",
+		"B/Y/y.xspf": `<?xml version="1.0" encoding="UTF-8"?>
+<playlist version="1" xmlns="http://xspf.org/ns/0/"><trackList>
+<track><location>01 Three.ogg</location></track>
+<track><location>../../loose.wav</location></track>
+</trackList></playlist>
+`,
+		"B/Y/y.asx":     "<asx version=\"3.0\"><entry><ref href=\"../../A/X/02 Two.flac\"/></entry></asx>\n",
+		"B/Y/y.m3u8":    "#EXTM3U\n../../loose.wav\n01 Three.ogg\n",
+		"B/.Hidden.M3U": "Y/01 Three.ogg\n",
+		"B/Y/empty.m3u": "",
+	}
+}
+
+// WriteFiles writes files, keyed by path, under dir.
+func WriteFiles(dir string, files map[string]string) error {
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Generate writes specs under dir and returns them as core tracks.
 func Generate(ctx context.Context, dir string, specs []fixtures.Spec) ([]models.Track, error) {
 	if err := fixtures.Generate(ctx, dir, specs); err != nil {
