@@ -102,45 +102,45 @@ func (c *conn) writeMusicPlaylists(dir string) {
 // and load read: the stored playlist called name or, when there is none,
 // the playlist file at path name in the music folder. A stored playlist
 // wins over a file of the same name at the top of the music folder, as in
-// MPD 0.23.12. inMusic reports that the playlist came from a file.
-func (c *conn) readPlaylist(ctx context.Context, name string) (pl *models.Playlist, inMusic bool, err error) {
-	pl, err = c.loadPlaylist(ctx, name)
+// MPD 0.23.12.
+func (c *conn) readPlaylist(ctx context.Context, name string) (*models.Playlist, error) {
+	pl, err := c.loadPlaylist(ctx, name)
 	if err == nil {
-		return pl, false, nil
+		return pl, nil
 	}
 	code := protocol.AsError(err).Code
 	if code != protocol.AckNoExist && code != protocol.AckArg {
-		return nil, false, err
+		return nil, err
 	}
 	if name == "" {
-		return nil, false, errNoSuchPlaylist()
+		return nil, errNoSuchPlaylist()
 	}
 	if strings.HasPrefix(name, "/") {
 		// cleanPath logs and answers "Access denied", as MPD 0.23.12
 		// answers a TCP client.
 		_, err := c.cleanPath(name)
-		return nil, false, err
+		return nil, err
 	}
 	clean, err := c.dbPath(name)
 	if err != nil {
 		// A path that is unsafe or not in cleaned form names no playlist.
-		return nil, false, errNoSuchPlaylist()
+		return nil, errNoSuchPlaylist()
 	}
 	kind, ok := musicPlaylistKind(clean)
 	if !ok || c.s.music == nil {
-		return nil, false, errNoSuchPlaylist()
+		return nil, errNoSuchPlaylist()
 	}
 	data, modified, err := readMusicPlaylistFile(c.s.music, clean)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			c.log.Debug("MPD playlist file not read", "path", clean, "err", err)
 		}
-		return nil, false, errNoSuchPlaylist()
+		return nil, errNoSuchPlaylist()
 	}
 	entries, err := playlist.Parse(kind, data)
 	if err != nil && !errors.Is(err, playlist.ErrEmpty) {
 		c.log.Debug("MPD playlist file not parsed", "path", clean, "err", err)
-		return nil, false, errNoSuchPlaylist()
+		return nil, errNoSuchPlaylist()
 	}
 	// The playlist has no core URI, because no backend owns the file.
 	out := &models.Playlist{Name: clean, LastModified: modified.UnixMilli()}
@@ -153,7 +153,7 @@ func (c *conn) readPlaylist(ctx context.Context, name string) (pl *models.Playli
 			out.Tracks = append(out.Tracks, models.Track{URI: uri})
 		}
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // musicPlaylistEntryURI maps one entry of a playlist file in folder dir
@@ -196,6 +196,8 @@ func (c *conn) musicPlaylistEntryURI(dir, entry string) (string, bool) {
 		rel = r
 	} else {
 		rel = path.Join(dir, entry)
+		// pathToURI below rejects ".." too, but would log a denial
+		// against the client for an entry of a file.
 		if rel == ".." || strings.HasPrefix(rel, "../") || rel == "." {
 			return "", false
 		}
@@ -219,29 +221,4 @@ func readMusicPlaylistFile(music *safepath.Root, rel string) ([]byte, time.Time,
 		return nil, time.Time{}, err
 	}
 	return data, info.ModTime(), nil
-}
-
-// existingURIs returns uris without the local tracks that the core does
-// not find. Streams and tracks of other backends are kept.
-func (c *conn) existingURIs(ctx context.Context, uris []string) ([]string, error) {
-	var local []string
-	for _, u := range uris {
-		if strings.HasPrefix(u, localTrackPrefix) {
-			local = append(local, u)
-		}
-	}
-	if len(local) == 0 {
-		return uris, nil
-	}
-	found, err := c.core.Lookup(ctx, local)
-	if err != nil && !isNotFound(err) {
-		return nil, err
-	}
-	kept := uris[:0:0]
-	for _, u := range uris {
-		if !strings.HasPrefix(u, localTrackPrefix) || len(found[u]) > 0 {
-			kept = append(kept, u)
-		}
-	}
-	return kept, nil
 }

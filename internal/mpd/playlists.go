@@ -90,7 +90,7 @@ func playlistRange(args []string, n int) (protocol.Range, error) {
 }
 
 func cmdListPlaylist(ctx context.Context, c *conn, args []string) error {
-	pl, _, err := c.readPlaylist(ctx, args[0])
+	pl, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func cmdListPlaylist(ctx context.Context, c *conn, args []string) error {
 }
 
 func cmdListPlaylistInfo(ctx context.Context, c *conn, args []string) error {
-	pl, _, err := c.readPlaylist(ctx, args[0])
+	pl, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func cmdListPlaylistInfo(ctx context.Context, c *conn, args []string) error {
 }
 
 func cmdLoad(ctx context.Context, c *conn, args []string) error {
-	pl, inMusic, err := c.readPlaylist(ctx, args[0])
+	pl, err := c.readPlaylist(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -159,16 +159,11 @@ func cmdLoad(ctx context.Context, c *conn, args []string) error {
 	for _, t := range pl.Tracks[r.Start:r.End] {
 		uris = append(uris, t.URI)
 	}
-	if inMusic {
-		// MPD 0.23.12 skips the songs of a playlist file that are not in
-		// its database.
-		if uris, err = c.existingURIs(ctx, uris); err != nil {
-			return err
-		}
-	}
 	if len(uris) == 0 {
 		return nil
 	}
+	// The core skips songs that it does not find, as MPD 0.23.12 skips
+	// the songs of a playlist file that are not in its database.
 	_, err = c.core.Add(ctx, uris, at)
 	return coreError(err, "No such song")
 }
