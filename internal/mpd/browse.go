@@ -182,16 +182,20 @@ func (t *dirTree) sort(o *songOrder) {
 	o.sortSongs(t.songs)
 }
 
-// walk visits the songs of a folder, then each sub-folder and its
+// walk visits the songs of a folder, then calls afterSongs with the
+// folder's path unless it is nil, then visits each sub-folder and its
 // content, the order of MPD 0.23's database walk.
-func (t *dirTree) walk(onDir func(string), onSong func(treeSong)) {
+func (t *dirTree) walk(onDir func(string), onSong func(treeSong), afterSongs func(string)) {
 	for _, s := range t.songs {
 		onSong(s)
+	}
+	if afterSongs != nil {
+		afterSongs(t.path)
 	}
 	for _, name := range t.names {
 		child := t.dirs[name]
 		onDir(child.path)
-		child.walk(onDir, onSong)
+		child.walk(onDir, onSong, afterSongs)
 	}
 }
 
@@ -229,13 +233,22 @@ func (c *conn) listAll(ctx context.Context, args []string, info bool) error {
 	} else {
 		tree = buildTree(tracks, paths, base)
 	}
+	// As MPD 0.23.12 does, each folder's playlist files follow its songs.
+	afterSongs := func(dir string) {
+		for _, pf := range c.s.sorted.folderPlaylists(dir, c.s.listMusicPlaylists) {
+			c.w.Pair("playlist", pf.path)
+			if info {
+				c.w.Pair("Last-Modified", pf.modified.UTC().Format(time.RFC3339))
+			}
+		}
+	}
 	tree.walk(onDir, func(s treeSong) {
 		if info {
 			c.writeSongAt(s.track, s.path)
 		} else {
 			c.w.Pair("file", s.path)
 		}
-	})
+	}, afterSongs)
 	return nil
 }
 

@@ -234,6 +234,9 @@ type sortedCache struct {
 	// listallinfo wrote since the library last changed, "" for a folder
 	// that could not be read.
 	folderTimes map[string]string
+	// playlists holds the playlist files of each folder that listall or
+	// listallinfo wrote since the library last changed.
+	playlists map[string][]musicPlaylistFile
 	// text holds the tagText of each track of tracks, built by the first
 	// filtered search.
 	text []string
@@ -258,7 +261,7 @@ func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
-	sc.tree, sc.folderTimes, sc.text = nil, nil, nil
+	sc.tree, sc.folderTimes, sc.playlists, sc.text = nil, nil, nil, nil
 }
 
 // tagText returns the tagText of each track of tracks, from the cache when
@@ -326,6 +329,25 @@ func (sc *sortedCache) folderTime(p string, read func(string) string) string {
 		sc.folderTimes = make(map[string]string)
 	}
 	sc.folderTimes[p] = v
+	sc.mu.Unlock()
+	return v
+}
+
+// folderPlaylists returns the cached playlist files of folder p, or calls
+// read and caches what it returns, as folderTime does.
+func (sc *sortedCache) folderPlaylists(p string, read func(string) []musicPlaylistFile) []musicPlaylistFile {
+	sc.mu.Lock()
+	v, ok := sc.playlists[p]
+	sc.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = read(p)
+	sc.mu.Lock()
+	if sc.playlists == nil {
+		sc.playlists = make(map[string][]musicPlaylistFile)
+	}
+	sc.playlists[p] = v
 	sc.mu.Unlock()
 	return v
 }

@@ -177,6 +177,6 @@ func walkOrder(tracks []models.Track, paths []string) []int {
 	order := make([]int, 0, len(tracks))
 	buildTree(tracks, paths, "").walk(func(string) {}, func(s treeSong) {
 		order = append(order, s.index)
-	})
+	}, nil)
 	return order
 }

@@ -104,7 +104,7 @@ func (s *Server) warmLibrary(ctx context.Context, core Core) (bool, error) {
 	}
 	tracks, paths := s.sortedLibrary(all)
 	tree := s.sorted.libraryTree(tracks, func() *dirTree { return buildTree(tracks, paths, "") })
-	tree.walk(func(dir string) { s.sorted.folderTime(dir, s.folderTime) }, func(treeSong) {})
+	tree.walk(func(dir string) { s.sorted.folderTime(dir, s.folderTime) }, func(treeSong) {}, nil)
 	s.log.Debug("MPD listing cache warmed", "tracks", len(tracks), "duration", time.Since(start))
 	now, err := core.Search(ctx, models.Query{}, false)
 	if err != nil {
