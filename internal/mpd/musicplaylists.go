@@ -55,9 +55,10 @@ type musicPlaylistFile struct {
 
 // listMusicPlaylists returns the playlist files of folder dir in the order
 // the folder is read from disk, the order MPD 0.23.12 keeps after a scan.
-// It leaves out hidden files, anything that is not a regular file inside
-// the music folder (such as a FIFO, or a symbolic link that leads out)
-// and files larger than maxMusicPlaylistBytes.
+// Hidden files are listed, as MPD 0.23.12 lists them. Anything that is
+// not a regular file inside the music folder (such as a FIFO, or a
+// symbolic link that leads out) and files larger than
+// maxMusicPlaylistBytes are left out.
 func (s *Server) listMusicPlaylists(dir string) []musicPlaylistFile {
 	if s.music == nil {
 		return nil
@@ -116,8 +117,8 @@ func (c *conn) readPlaylist(ctx context.Context, name string) (*models.Playlist,
 		return nil, errNoSuchPlaylist()
 	}
 	if strings.HasPrefix(name, "/") {
-		// cleanPath logs and answers "Access denied", as MPD 0.23.12
-		// answers a TCP client.
+		// cleanPath logs the path and returns "Access denied", as MPD
+		// 0.23.12 replies to a TCP client.
 		_, err := c.cleanPath(name)
 		return nil, err
 	}
@@ -126,6 +127,12 @@ func (c *conn) readPlaylist(ctx context.Context, name string) (*models.Playlist,
 		// A path that is unsafe or not in cleaned form names no playlist.
 		return nil, errNoSuchPlaylist()
 	}
+	return c.readMusicPlaylist(clean)
+}
+
+// readMusicPlaylist reads and parses the playlist file at the checked
+// path clean and maps its entries with musicPlaylistEntryURI.
+func (c *conn) readMusicPlaylist(clean string) (*models.Playlist, error) {
 	kind, ok := musicPlaylistKind(clean)
 	if !ok || c.s.music == nil {
 		return nil, errNoSuchPlaylist()
@@ -142,6 +149,7 @@ func (c *conn) readPlaylist(ctx context.Context, name string) (*models.Playlist,
 		c.log.Debug("MPD playlist file not parsed", "path", clean, "err", err)
 		return nil, errNoSuchPlaylist()
 	}
+
 	// The playlist has no core URI, because no backend owns the file.
 	out := &models.Playlist{Name: clean, LastModified: modified.UnixMilli()}
 	dir := path.Dir(clean)
@@ -168,6 +176,7 @@ func (c *conn) musicPlaylistEntryURI(dir, entry string) (string, bool) {
 	if strings.ContainsAny(entry, "\x00\r\n") {
 		return "", false
 	}
+
 	lower := strings.ToLower(entry)
 	if strings.HasPrefix(lower, "file://") {
 		// Only file:///PATH names a local file. Its path may be
@@ -185,6 +194,7 @@ func (c *conn) musicPlaylistEntryURI(dir, entry string) (string, bool) {
 		}
 		return "", false
 	}
+
 	var rel string
 	if strings.HasPrefix(entry, "/") {
 		// Rel resolves symbolic links and requires the file to exist
@@ -196,12 +206,11 @@ func (c *conn) musicPlaylistEntryURI(dir, entry string) (string, bool) {
 		rel = r
 	} else {
 		rel = path.Join(dir, entry)
-		// pathToURI below rejects ".." too, but would log a denial
-		// against the client for an entry of a file.
-		if rel == ".." || strings.HasPrefix(rel, "../") || rel == "." {
-			return "", false
-		}
 	}
+
+	// CleanText drops an entry whose ".." elements lead out of the music
+	// folder, or that is otherwise unsafe, before pathToURI would log it
+	// as a denial against the client.
 	clean, err := safepath.CleanText(rel)
 	if err != nil || clean != rel {
 		return "", false

@@ -75,9 +75,10 @@ func OrderLibrary() []fixtures.Spec {
 
 // PlaylistFiles returns the playlist files that the conversations in
 // testdata/musicdir find in their music folder, SmallLibrary, keyed by
-// path. Each folder that those conversations list with lsinfo holds one
-// playlist file that MPD lists, because MPD 0.23.12 lists a folder's
-// playlist files in the order of the folder on disk. The others show the
+// path. Each folder that those conversations list with lsinfo, listall or
+// listallinfo holds one playlist file that MPD lists, because MPD 0.23.12
+// lists a folder's playlist files in the order of the folder on disk,
+// which differs between file systems. The others show the
 // formats, the names that MPD 0.23.12 does not list as playlists and the
 // paths that entries may take.
 func PlaylistFiles() map[string]string {
