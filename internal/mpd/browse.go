@@ -38,6 +38,9 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 		return err
 	}
 	if len(refs) == 0 && dir != "" {
+		// NOTE: the folders come from the core's songs, so a folder that
+		// holds playlist files but no songs is neither listed nor found
+		// here, where MPD 0.23.12 lists it.
 		return c.lsinfoSong(ctx, dir)
 	}
 	// MPD 0.23.12 lists the songs of a folder before its sub-folders, each
