@@ -26,23 +26,23 @@ import (
 // are neither listed nor read.
 const maxMusicPlaylistBytes = 1 << 20
 
-// musicPlaylistKinds maps the file name extensions that lsinfo lists to
-// their format. MPD 0.23.12 on Debian also lists .rss and .cue files,
-// for which Tonearm has no parser.
-var musicPlaylistKinds = map[string]playlist.Kind{
-	".m3u":  playlist.M3U,
-	".m3u8": playlist.M3U,
-	".pls":  playlist.PLS,
-	".xspf": playlist.XSPF,
-	".asx":  playlist.ASX,
-}
-
 // musicPlaylistKind returns the format of a playlist file name, or false
 // when its extension is not one that both MPD 0.23.12 and Tonearm read.
 // As in MPD 0.23.12, the extension is matched without regard to case.
+// MPD 0.23.12 on Debian also lists .rss and .cue files, for which Tonearm
+// has no parser.
 func musicPlaylistKind(name string) (playlist.Kind, bool) {
-	k, ok := musicPlaylistKinds[strings.ToLower(path.Ext(name))]
-	return k, ok
+	switch strings.ToLower(path.Ext(name)) {
+	case ".m3u", ".m3u8":
+		return playlist.M3U, true
+	case ".pls":
+		return playlist.PLS, true
+	case ".xspf":
+		return playlist.XSPF, true
+	case ".asx":
+		return playlist.ASX, true
+	}
+	return playlist.Unknown, false
 }
 
 // musicPlaylistFile is a playlist file in a music folder, found by
