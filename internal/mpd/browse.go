@@ -33,49 +33,34 @@ func cmdLsInfo(ctx context.Context, c *conn, args []string) error {
 			return err
 		}
 	}
-	refs, err := c.core.Browse(ctx, dirURI(dir))
-	if err != nil && !isNotFound(err) {
+	// The folder comes from the library tree that listall builds from the
+	// adapter's cached tracks, whose songs and sub-folders are already in
+	// songOrder. Browsing the core instead cost one library lookup per
+	// song, over a second for a folder of 20,000.
+	tracks, paths, err := c.findTracksWithPaths(ctx, nil)
+	if err != nil {
 		return err
 	}
-	if len(refs) == 0 && dir != "" {
+	tree := c.s.sorted.libraryTree(tracks, func() *dirTree { return buildTree(tracks, paths, "") })
+	node := tree.lookup(dir)
+	if node == nil && dir != "" {
 		// NOTE: the folders come from the core's songs, so a folder that
 		// holds playlist files but no songs is neither listed nor found
 		// here, where MPD 0.23.12 lists it.
 		return c.lsinfoSong(ctx, dir)
 	}
-	// MPD 0.23.12 lists the songs of a folder before its sub-folders, each
-	// in songOrder.
-	var trackURIs, dirs []string
-	for _, r := range refs {
-		switch r.Type {
-		case models.RefDirectory:
-			if p, ok := dirPath(r.URI); ok {
-				dirs = append(dirs, p)
-			}
-		case models.RefTrack:
-			trackURIs = append(trackURIs, r.URI)
-		}
-	}
-	if len(trackURIs) > 0 {
-		found, err := c.core.Lookup(ctx, trackURIs)
-		if err != nil {
-			return err
-		}
-		var songs []treeSong
-		for _, uri := range trackURIs {
-			if ts := found[uri]; len(ts) > 0 {
-				songs = append(songs, treeSong{track: &ts[0], path: c.s.paths.get(uri)})
-			}
-		}
-		newSongOrder().sortSongs(songs)
-		for _, s := range songs {
-			c.writeSong(s.track)
+	if node != nil {
+		// MPD 0.23.12 lists the songs of a folder before its playlist
+		// files and sub-folders.
+		for _, s := range node.songs {
+			c.writeSongAt(s.track, s.path)
 		}
 	}
 	c.writeMusicPlaylists(dir)
-	newSongOrder().sortNames(dirs)
-	for _, d := range dirs {
-		c.writeDirectory(d)
+	if node != nil {
+		for _, name := range node.names {
+			c.writeDirectory(node.dirs[name].path)
+		}
 	}
 	if dir == "" {
 		return c.writePlaylistList(ctx)
@@ -148,7 +133,7 @@ type dirTree struct {
 type treeSong struct {
 	track *models.Track
 	path  string
-	// index is the song's index in the tracks given to buildTree.
+	// index is the song's index in the tracks that the tree describes.
 	index int
 }
 
@@ -183,6 +168,32 @@ func (t *dirTree) sort(o *songOrder) {
 	}
 	o.sortNames(t.names)
 	o.sortSongs(t.songs)
+}
+
+// lookup returns the folder at path p below t, or nil when the tree has
+// no such folder.
+func (t *dirTree) lookup(p string) *dirTree {
+	if p == "" {
+		return t
+	}
+	n := t
+	for _, part := range strings.Split(p, "/") {
+		if n = n.dirs[part]; n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
+// eachSong calls fn with each song of t in walk order. fn may change the
+// song, before the tree is shared.
+func (t *dirTree) eachSong(fn func(*treeSong)) {
+	for i := range t.songs {
+		fn(&t.songs[i])
+	}
+	for _, name := range t.names {
+		t.dirs[name].eachSong(fn)
+	}
 }
 
 // walk visits the songs of a folder, then calls afterSongs with the

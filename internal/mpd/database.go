@@ -135,13 +135,24 @@ func (c *conn) filterLibrary(tracks []models.Track, paths []string, f *protocol.
 // inWalkOrder returns tracks and their paths in the order of MPD 0.23.12's
 // database walk.
 func inWalkOrder(tracks []models.Track, paths []string) ([]models.Track, []string) {
-	order := walkOrder(tracks, paths)
-	out := make([]models.Track, len(order))
-	outPaths := make([]string, len(order))
-	for i, j := range order {
-		out[i], outPaths[i] = tracks[j], paths[j]
-	}
+	out, outPaths, _ := inWalkOrderTree(tracks, paths)
 	return out, outPaths
+}
+
+// inWalkOrderTree is inWalkOrder that also returns the folder tree of the
+// result, so that the tree built to find the order serves listall and
+// lsinfo too.
+func inWalkOrderTree(tracks []models.Track, paths []string) ([]models.Track, []string, *dirTree) {
+	tree := buildTree(tracks, paths, "")
+	out := make([]models.Track, len(tracks))
+	outPaths := make([]string, len(tracks))
+	next := 0
+	tree.eachSong(func(s *treeSong) {
+		out[next], outPaths[next] = tracks[s.index], paths[s.index]
+		s.track, s.index = &out[next], next
+		next++
+	})
+	return out, outPaths, tree
 }
 
 // sortedLibrary returns all, the whole library, in the order of MPD
@@ -161,8 +172,8 @@ func (s *Server) sortedLibrary(all []models.Track) ([]models.Track, []string) {
 	for i := range all {
 		paths[i] = s.paths.get(all[i].URI)
 	}
-	out, outPaths := inWalkOrder(all, paths)
-	s.sorted.store(all, out, outPaths)
+	out, outPaths, tree := inWalkOrderTree(all, paths)
+	s.sorted.store(all, out, outPaths, tree)
 	return out, outPaths
 }
 
@@ -254,14 +265,16 @@ func (sc *sortedCache) lookup(all []models.Track) ([]models.Track, []string, boo
 	return sc.tracks, sc.paths, true
 }
 
-func (sc *sortedCache) store(all, tracks []models.Track, paths []string) {
+// store keeps tracks, the library all in walk order, their paths and
+// their folder tree.
+func (sc *sortedCache) store(all, tracks []models.Track, paths []string, tree *dirTree) {
 	if len(all) == 0 {
 		return
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.source, sc.n, sc.tracks, sc.paths = &all[0], len(all), tracks, paths
-	sc.tree, sc.folderTimes, sc.playlists, sc.text = nil, nil, nil, nil
+	sc.tree, sc.folderTimes, sc.playlists, sc.text = tree, nil, nil, nil
 }
 
 // tagText returns the tagText of each track of tracks, from the cache when
