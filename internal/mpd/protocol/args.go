@@ -76,15 +76,14 @@ func parseCUnsigned(s string) (uint64, bool) {
 	return n, true
 }
 
-// ParseBool parses "0" or "1".
+// ParseBool parses 0 or 1 as MPD 0.23.12 does, with strtol, so " 1",
+// "+1", "01" and "-0" pass too.
 func ParseBool(s string) (bool, error) {
-	switch s {
-	case "0":
-		return false, nil
-	case "1":
-		return true, nil
+	n, err := ParseInt(s)
+	if err != nil || (n != 0 && n != 1) {
+		return false, Errorf(AckArg, "Boolean (0/1) expected: %s", s)
 	}
-	return false, Errorf(AckArg, "Boolean (0/1) expected: %s", s)
+	return n == 1, nil
 }
 
 // ParseFloat parses a finite number in the forms C's strtod reads, as MPD
@@ -183,7 +182,7 @@ func (r Range) Clamp(n int) Range {
 // means "N:N+1", as MPD 0.23 does. "-1" is the whole list, as in MPD
 // 0.23.12, which keeps it for older clients.
 func ParseRange(s string) (Range, error) {
-	if s == "-1" {
+	if strings.TrimLeft(s, cSpaces) == "-1" {
 		return Range{Start: 0, End: -1}, nil
 	}
 	before, after, found := strings.Cut(s, ":")
