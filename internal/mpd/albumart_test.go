@@ -105,3 +105,58 @@ func TestAlbumArtSkipsHugeFile(t *testing.T) {
 		t.Errorf("albumart with a 64 MiB cover.png = %q, want No file exists", got)
 	}
 }
+
+// albumart reads each chunk from the file, so a connection holds no cover
+// file between requests and sees a file that changed.
+func TestAlbumArtReadsEachChunk(t *testing.T) {
+	music := t.TempDir()
+	cover := filepath.Join(music, "A/X/cover.png")
+	if err := os.MkdirAll(filepath.Dir(cover), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cover, []byte("first"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, mpd.Config{MusicDir: music})
+	c := dial(t, "tcp", ts.addr)
+	if got := albumArt(t, c, "A/X/01 One.mp3"); got != "first" {
+		t.Fatalf("albumart = %q, want first", got)
+	}
+	if err := os.WriteFile(cover, []byte("second picture"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := albumArt(t, c, "A/X/01 One.mp3"); got != "second picture" {
+		t.Errorf("albumart after the file changed = %q, want second picture", got)
+	}
+	c.cmd("binarylimit 64")
+	big := strings.Repeat("0123456789abcdef", 1<<12)
+	if err := os.WriteFile(cover, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	for offset := 0; offset < len(big); {
+		c.send(fmt.Sprintf(`albumart "A/X/01 One.mp3" %d`, offset))
+		if l := c.line(); l != fmt.Sprintf("size: %d", len(big)) {
+			t.Fatalf("size line at offset %d = %q", offset, l)
+		}
+		var n int
+		if _, err := fmt.Sscanf(c.line(), "binary: %d", &n); err != nil || n == 0 {
+			t.Fatalf("binary line at offset %d: n %d, %v", offset, n, err)
+		}
+		chunk := make([]byte, n+1)
+		if _, err := io.ReadFull(c.r, chunk); err != nil {
+			t.Fatal(err)
+		}
+		if l := c.line(); l != "OK" {
+			t.Fatalf("after chunk = %q", l)
+		}
+		got = append(got, chunk[:n]...)
+		offset += n
+	}
+	if string(got) != big {
+		t.Error("the cover reassembled from 64-byte chunks differs from the file")
+	}
+	if r := c.cmd(fmt.Sprintf(`albumart "A/X/01 One.mp3" %d`, len(big)+1)); r[0] != "ACK [2@0] {albumart} Offset too large" {
+		t.Errorf("albumart past the end = %q", r)
+	}
+}

@@ -45,52 +45,58 @@ func (c *conn) cover(ctx context.Context, p string) (*coverCache, error) {
 	return c.lastCover, nil
 }
 
-// albumArt returns the picture that albumart sends for the song at p. It
-// is the first of cover.png, cover.jpg and cover.webp in the song's
-// folder, the names and order of MPD 0.23.12, whether or not the song
-// exists. Without such a file albumArt falls back to the song's embedded
-// picture, which MPD 0.23.12 sends only through readpicture.
-func (c *conn) albumArt(ctx context.Context, p string) (*coverCache, error) {
-	uri, err := c.pathToURI(p)
-	if errors.Is(err, errNoSuchPath) {
-		return &coverCache{}, nil
-	} else if err != nil {
-		return nil, err
-	}
-	if c.s.music == nil || !strings.HasPrefix(uri, localTrackPrefix) {
-		return c.cover(ctx, p)
-	}
-	dir := path.Dir(uriToPath(uri))
-	key := "albumart:" + dir
-	if c.lastCover != nil && c.lastCover.uri == key {
-		return c.lastCover, nil
-	}
+// writeFolderCover writes the chunk at offset of the first of cover.png,
+// cover.jpg and cover.webp in folder dir, the names and order of MPD
+// 0.23.12, and reports false when the folder has none. It reads only the
+// chunk, so a connection never holds a whole cover file.
+func (c *conn) writeFolderCover(dir string, offset int) (bool, error) {
 	for _, name := range [...]string{"cover.png", "cover.jpg", "cover.webp"} {
-		data, err := readCoverFile(c.s.music, path.Join(dir, name))
+		size, chunk, err := readCoverChunk(c.s.music, path.Join(dir, name), int64(offset), c.binaryLimit)
 		if err != nil {
 			if !errors.Is(err, os.ErrNotExist) {
 				c.log.Debug("MPD albumart skipped a cover file", "dir", dir, "name", name, "err", err)
 			}
 			continue
 		}
-		c.lastCover = &coverCache{uri: key, data: data}
-		return c.lastCover, nil
+		if int64(offset) > size {
+			return true, protocol.Errorf(protocol.AckArg, "Offset too large")
+		}
+		c.w.PairInt("size", size)
+		c.w.Binary(chunk)
+		return true, nil
 	}
-	return c.cover(ctx, p)
+	return false, nil
 }
 
-// readCoverFile reads the cover file rel inside music with
-// readRegularFile.
-func readCoverFile(music *safepath.Root, rel string) ([]byte, error) {
-	data, _, err := readRegularFile(music, rel, maxCoverFileBytes)
-	return data, err
+// readCoverChunk returns the size of the regular file rel inside music and
+// at most n of its bytes from offset, with the checks of openRegularFile.
+// Files larger than maxCoverFileBytes are refused.
+func readCoverChunk(music *safepath.Root, rel string, offset int64, n int) (int64, []byte, error) {
+	f, info, err := openRegularFile(music, rel)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer f.Close()
+	size := info.Size()
+	if size > maxCoverFileBytes {
+		return 0, nil, fmt.Errorf("%s has %d bytes, more than %d", rel, size, maxCoverFileBytes)
+	}
+	if offset >= size {
+		return size, nil, nil
+	}
+	chunk := make([]byte, min(int64(n), size-offset))
+	read, err := f.ReadAt(chunk, offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return 0, nil, err
+	}
+	return size, chunk[:read], nil
 }
 
-// readRegularFile reads the regular file rel inside music, of at most
-// limit bytes. It opens without blocking, so a FIFO named like a cover or
-// a playlist cannot stall the connection, and os.Root keeps symbolic links
-// inside the music folder.
-func readRegularFile(music *safepath.Root, rel string, limit int64) ([]byte, os.FileInfo, error) {
+// openRegularFile opens the regular file rel inside music for reading. It
+// opens without blocking, so a FIFO named like a cover or a playlist
+// cannot stall the connection, and os.Root keeps symbolic links inside
+// the music folder.
+func openRegularFile(music *safepath.Root, rel string) (*os.File, os.FileInfo, error) {
 	clean, err := safepath.Clean(rel)
 	if err != nil {
 		return nil, nil, err
@@ -99,14 +105,26 @@ func readRegularFile(music *safepath.Root, rel string, limit int64) ([]byte, os.
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return nil, nil, err
 	}
 	if !info.Mode().IsRegular() {
+		f.Close()
 		return nil, nil, fmt.Errorf("%s is not a regular file", rel)
 	}
+	return f, info, nil
+}
+
+// readRegularFile reads the regular file rel inside music, of at most
+// limit bytes, with the checks of openRegularFile.
+func readRegularFile(music *safepath.Root, rel string, limit int64) ([]byte, os.FileInfo, error) {
+	f, info, err := openRegularFile(music, rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
 	if info.Size() > limit {
 		return nil, nil, fmt.Errorf("%s has %d bytes, more than %d", rel, info.Size(), limit)
 	}
@@ -133,6 +151,11 @@ func (c *conn) writeChunk(cc *coverCache, offset int, withType bool, tooFar stri
 		c.w.Pair("type", cc.mime)
 	}
 	c.w.Binary(cc.data[offset:end])
+	if end == len(cc.data) {
+		// The client has the last chunk, so the connection need not keep
+		// a picture of up to 16 MiB any longer.
+		c.lastCover = nil
+	}
 	return nil
 }
 
@@ -144,7 +167,21 @@ func cmdAlbumArt(ctx context.Context, c *conn, args []string) error {
 	if err != nil {
 		return err
 	}
-	cc, err := c.albumArt(ctx, args[0])
+	// As in MPD 0.23.12, the song's folder decides, whether or not the
+	// song exists. Without a cover file there, the song's embedded
+	// picture is sent, which MPD 0.23.12 sends only through readpicture.
+	uri, err := c.pathToURI(args[0])
+	if errors.Is(err, errNoSuchPath) {
+		return protocol.Errorf(protocol.AckNoExist, "No file exists")
+	} else if err != nil {
+		return err
+	}
+	if c.s.music != nil && strings.HasPrefix(uri, localTrackPrefix) {
+		if found, err := c.writeFolderCover(path.Dir(uriToPath(uri)), offset); found || err != nil {
+			return err
+		}
+	}
+	cc, err := c.cover(ctx, args[0])
 	if err != nil {
 		return err
 	}
