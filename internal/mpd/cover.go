@@ -14,7 +14,7 @@ import (
 	"github.com/tonearm/tonearm/internal/safepath"
 )
 
-// maxCoverFileBytes bounds a cover file that albumart reads whole. Larger
+// maxCoverFileBytes bounds the cover files that albumart sends. Larger
 // files are left out, as if missing.
 const maxCoverFileBytes = 16 << 20
 
