@@ -90,8 +90,8 @@ func (s *Server) warmLoop(ctx context.Context, core Core, warm <-chan struct{}) 
 }
 
 // warmLibrary sorts the whole library, builds its folder tree and reads
-// the folder times that listallinfo writes, so that the first listing
-// after a start or a library update finds them cached. It reports
+// the folder times and playlist files that listallinfo writes, so that
+// the first listing after a start or a library update finds them cached. It reports
 // whether the core still returns the library it warmed.
 func (s *Server) warmLibrary(ctx context.Context, core Core) (bool, error) {
 	start := time.Now()
@@ -104,7 +104,9 @@ func (s *Server) warmLibrary(ctx context.Context, core Core) (bool, error) {
 	}
 	tracks, paths := s.sortedLibrary(all)
 	tree := s.sorted.libraryTree(tracks, func() *dirTree { return buildTree(tracks, paths, "") })
-	tree.walk(func(dir string) { s.sorted.folderTime(dir, s.folderTime) }, func(treeSong) {}, nil)
+	tree.walk(func(dir string) { s.sorted.folderTime(dir, s.folderTime) }, func(treeSong) {}, func(dir string) {
+		s.sorted.folderPlaylists(dir, s.listMusicPlaylists)
+	})
 	s.log.Debug("MPD listing cache warmed", "tracks", len(tracks), "duration", time.Since(start))
 	now, err := core.Search(ctx, models.Query{}, false)
 	if err != nil {
