@@ -48,7 +48,7 @@ func FuzzTokenize(f *testing.F) {
 }
 
 func FuzzParseArgs(f *testing.F) {
-	for _, s := range []string{"1", "2:5", "3:", "-1", "1e9", "+2.5", "oneshot", "NaN", "-Inf", "2147483648", "-2147483648"} {
+	for _, s := range []string{"1", "2:5", "3:", "-1", "1e9", "+2.5", "oneshot", "NaN", "-Inf", "2147483648", "-2147483648", "00", " 1", "+0", " -1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -79,8 +79,12 @@ func FuzzParseArgs(f *testing.F) {
 				t.Fatalf("ParseSeekTime(%q) = %v, relative %v", s, x, relative)
 			}
 		}
-		if _, err := ParseBool(s); err == nil && s != "0" && s != "1" {
-			t.Fatalf("ParseBool accepted %q", s)
+		// ParseBool takes what strtol reads as 0 or 1, as MPD 0.23.12 does.
+		if b, err := ParseBool(s); err == nil {
+			n, ierr := ParseInt(s)
+			if ierr != nil || (n != 0 && n != 1) || b != (n == 1) {
+				t.Fatalf("ParseBool(%q) = %v, but ParseInt = %d, %v", s, b, n, ierr)
+			}
 		}
 		_, _ = ParseTime(s)
 	})
