@@ -2,8 +2,10 @@ package core
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tonearm/tonearm/internal/audio"
+	"github.com/tonearm/tonearm/internal/audio/audiotest"
 )
 
 func (e *env) audioFormat() string {
@@ -15,34 +17,46 @@ func (e *env) audioFormat() string {
 	return st.AudioFormat
 }
 
-// startedMP3 applies the start event that the real player sends for an
-// MP3 at 44.1 kHz in stereo.
-func (e *env) startedMP3(uri string) {
-	e.core.mu.Lock()
-	defer e.core.mu.Unlock()
-	e.core.handlePlayerEvent(audio.Event{
-		Type:     audio.EventStarted,
-		URI:      uri,
-		Format:   audio.Format{SampleRate: 44100, Channels: 2},
-		Encoding: audio.Encoding{Codec: audio.CodecMP3},
+// waitAudioFormat returns the status audio format once it equals want, or
+// the last one after 5 s. The player's start event reaches the core after
+// the play call returns.
+func (e *env) waitAudioFormat(want string) string {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := e.audioFormat()
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// mp3Player is a test player whose decoder reports an MP3 at 44.1 kHz in
+// stereo for mem:1 and no codec for other tracks.
+func mp3Player(o *Options) {
+	o.Player.Close()
+	o.Player = audiotest.New(audiotest.Options{
+		Manual:        true,
+		TrackLength:   func(string) time.Duration { return trackLength },
+		AboutToFinish: 2 * time.Second,
+		SourceFormat: func(uri string) (audio.Format, audio.Encoding) {
+			if uri != "mem:1" {
+				return audio.Format{SampleRate: 48000, Channels: 2}, audio.Encoding{}
+			}
+			return audio.Format{SampleRate: 44100, Channels: 2}, audio.Encoding{Codec: audio.CodecMP3}
+		},
 	})
 }
 
 func TestStatusAudioFormatFromPlayer(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, mp3Player)
+	defer e.core.opts.Player.Close()
 	e.add("1", "2")
 	e.play(intp(1))
 	e.expect("playback_state_changed", "track_playback_started")
-	// The test player reports no format, as a decoder without a codec
-	// does.
-	if got := e.audioFormat(); got != "" {
-		t.Errorf("audio format before a decoder reported one = %q, want empty", got)
-	}
-
-	// The real player's start event carries the decoder's format.
-	e.startedMP3("mem:1")
-	if got := e.audioFormat(); got != "44100:24:2" {
-		t.Errorf("audio format of an MP3 at 44.1 kHz = %q, want 44100:24:2", got)
+	if got := e.waitAudioFormat("44100:24:2"); got != "44100:24:2" {
+		t.Fatalf("audio format of an MP3 at 44.1 kHz = %q, want 44100:24:2", got)
 	}
 
 	if err := e.core.Playback().Pause(e.ctx); err != nil {
@@ -52,7 +66,8 @@ func TestStatusAudioFormatFromPlayer(t *testing.T) {
 		t.Errorf("audio format while paused = %q, want 44100:24:2", got)
 	}
 
-	// Another track has none of its own until its start is reported.
+	// Track 2's decoder reports no codec, and track 1's format must not
+	// carry over, neither before its start event nor after.
 	if err := e.core.Playback().Next(e.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -60,14 +75,13 @@ func TestStatusAudioFormatFromPlayer(t *testing.T) {
 		t.Fatalf("current tlid after next = %d, want 2", e.currentTLID())
 	}
 	if got := e.audioFormat(); got != "" {
-		t.Errorf("audio format of track 2 = %q, want empty: track 1's must not carry over", got)
+		t.Errorf("audio format of track 2 = %q, want empty", got)
 	}
 
 	if err := e.core.Playback().Previous(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.startedMP3("mem:1")
-	if got := e.audioFormat(); got != "44100:24:2" {
+	if got := e.waitAudioFormat("44100:24:2"); got != "44100:24:2" {
 		t.Fatalf("audio format after previous = %q, want 44100:24:2", got)
 	}
 	if err := e.core.Playback().Stop(e.ctx); err != nil {

@@ -62,6 +62,9 @@ type Options struct {
 	// DecodeError, when set and returning an error for a URI, makes that
 	// source fail after it opened, as a corrupt file does.
 	DecodeError func(uri string) error
+	// SourceFormat, when set, gives the Format and Encoding that
+	// EventStarted reports for a URI, as the real player's decoder does.
+	SourceFormat func(uri string) (audio.Format, audio.Encoding)
 }
 
 // Call is one recorded method call.
@@ -243,7 +246,11 @@ func (p *Player) start(src audio.Source, r io.ReadCloser, start time.Duration) {
 	p.aboutSent, p.answered = false, false
 	p.state = "playing"
 	p.played = append(p.played, src.URI)
-	p.emit(audio.Event{Type: audio.EventStarted, URI: src.URI, Position: start})
+	ev := audio.Event{Type: audio.EventStarted, URI: src.URI, Position: start}
+	if p.opts.SourceFormat != nil {
+		ev.Format, ev.Encoding = p.opts.SourceFormat(src.URI)
+	}
+	p.emit(ev)
 }
 
 // Play stops what is playing and starts src. A source that fails to open
