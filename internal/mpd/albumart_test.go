@@ -107,7 +107,7 @@ func TestAlbumArtSkipsHugeFile(t *testing.T) {
 }
 
 // albumart reads each chunk from the file, so a connection holds no cover
-// file between requests and sees a file that changed.
+// file between requests and sends the new content of a changed file.
 func TestAlbumArtReadsEachChunk(t *testing.T) {
 	music := t.TempDir()
 	cover := filepath.Join(music, "A/X/cover.png")
@@ -119,6 +119,7 @@ func TestAlbumArtReadsEachChunk(t *testing.T) {
 	}
 	ts := startServer(t, mpd.Config{MusicDir: music})
 	c := dial(t, "tcp", ts.addr)
+
 	if got := albumArt(t, c, "A/X/01 One.mp3"); got != "first" {
 		t.Fatalf("albumart = %q, want first", got)
 	}
@@ -128,6 +129,7 @@ func TestAlbumArtReadsEachChunk(t *testing.T) {
 	if got := albumArt(t, c, "A/X/01 One.mp3"); got != "second picture" {
 		t.Errorf("albumart after the file changed = %q, want second picture", got)
 	}
+
 	c.cmd("binarylimit 64")
 	big := strings.Repeat("0123456789abcdef", 1<<12)
 	if err := os.WriteFile(cover, []byte(big), 0o644); err != nil {
@@ -156,6 +158,7 @@ func TestAlbumArtReadsEachChunk(t *testing.T) {
 	if string(got) != big {
 		t.Error("the cover reassembled from 64-byte chunks differs from the file")
 	}
+
 	if r := c.cmd(fmt.Sprintf(`albumart "A/X/01 One.mp3" %d`, len(big)+1)); r[0] != "ACK [2@0] {albumart} Offset too large" {
 		t.Errorf("albumart past the end = %q", r)
 	}

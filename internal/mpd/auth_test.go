@@ -10,7 +10,7 @@ import (
 	"github.com/tonearm/tonearm/internal/passhash"
 )
 
-// noCore stands in for the core of a server that never serves.
+// noCore is the core of a server that never serves a request.
 func noCore(mpd.Principal) mpd.Core { return nil }
 
 func TestPlainPasswordWarns(t *testing.T) {

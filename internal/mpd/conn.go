@@ -347,7 +347,7 @@ func (c *conn) dispatch(ctx context.Context, name string, args []string) error {
 		return protocol.Errorf(protocol.AckUnknown, "unknown command \"%s\"", name)
 	}
 	if slices.Contains(c.s.cfg.CommandBlacklist, name) {
-		c.logDenial(denialBlacklistedCommand, slog.LevelInfo, "MPD command refused by command_blacklist", "command", name)
+		c.logDenial(denialBlacklistedCommand, slog.LevelInfo, "MPD command rejected by command_blacklist", "command", name)
 		return protocol.Errorf(protocol.AckPermission, "\"%s\" is disabled by [mpd] command_blacklist", name)
 	}
 	if !c.perm.Has(cmd.perm) {

@@ -73,7 +73,7 @@ func (c *conn) notify(m subsystemMask) {
 
 // takePending returns the pending subsystems within mask. When there are
 // any, it clears every pending subsystem, those outside mask too, because
-// MPD 0.23.12 forgets the other changes once an idle reply is sent.
+// MPD 0.23.12 drops the other changes once an idle reply is sent.
 func (c *conn) takePending(mask subsystemMask) subsystemMask {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -170,13 +170,3 @@ func compareNumbers(a, b int) int {
 	}
 	return cmp.Compare(a, b)
 }
-
-// walkOrder returns the indexes of tracks, whose paths are paths, in the
-// order of MPD 0.23.12's database walk from the root.
-func walkOrder(tracks []models.Track, paths []string) []int {
-	order := make([]int, 0, len(tracks))
-	buildTree(tracks, paths, "").walk(func(string) {}, func(s treeSong) {
-		order = append(order, s.index)
-	}, nil)
-	return order
-}

@@ -60,11 +60,7 @@ func TestSortNamesIsTotal(t *testing.T) {
 func TestWalkOrderSongsBeforeFolders(t *testing.T) {
 	paths := []string{"b/x.mp3", "a/sub/y.mp3", "a/z.mp3", "root.mp3", "a b/w.mp3"}
 	tracks := make([]models.Track, len(paths))
-	got := walkOrder(tracks, paths)
-	var ordered []string
-	for _, i := range got {
-		ordered = append(ordered, paths[i])
-	}
+	_, ordered := inWalkOrder(tracks, paths)
 	want := []string{"root.mp3", "a/z.mp3", "a/sub/y.mp3", "a b/w.mp3", "b/x.mp3"}
 	if !slices.Equal(ordered, want) {
 		t.Errorf("walk order = %q, want %q", ordered, want)
@@ -88,7 +84,7 @@ func BenchmarkWalkOrder(b *testing.B) {
 	})
 	b.ReportAllocs()
 	for b.Loop() {
-		walkOrder(tracks, paths)
+		inWalkOrder(tracks, paths)
 	}
 }
 

@@ -30,6 +30,7 @@ func TestPrioOrdersRandomPlayRealCore(t *testing.T) {
 	}
 	t.Cleanup(func() { fe.Stop() })
 	c := dial(t, "tcp", fe.Addr)
+
 	for _, tr := range tracks[:6] {
 		path, err := url.PathUnescape(strings.TrimPrefix(tr.URI, "local:track:"))
 		if err != nil {
@@ -39,6 +40,7 @@ func TestPrioOrdersRandomPlayRealCore(t *testing.T) {
 			t.Fatalf("add %s: %q", tr.URI, got)
 		}
 	}
+
 	for _, line := range []string{"random 1", "prioid 200 4", "prio 100 1:2"} {
 		if got := c.cmd(line); got[0] != "OK" {
 			t.Fatalf("%s: %q", line, got)
@@ -52,6 +54,7 @@ func TestPrioOrdersRandomPlayRealCore(t *testing.T) {
 	if !strings.Contains(found, "\nId: 4\n") || strings.Contains(found, "\nId: 2\n") {
 		t.Errorf("playlistfind (prio >= 150) should list id 4 alone:\n%s", found)
 	}
+
 	if got := c.cmd("play"); got[0] != "OK" {
 		t.Fatalf("play: %q", got)
 	}

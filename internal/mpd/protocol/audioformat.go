@@ -13,8 +13,9 @@ const (
 )
 
 // ParseAudioFormat parses an audio format such as "44100:16:2", "48000:f:2"
-// or "dsd64:2" as MPD 0.23.12 does, with its error messages, and returns it in the form "status" writes: rate, sample format
-// ("8", "16", "24", "32", "f" or "dsd") and channels, joined by colons.
+// or "dsd64:2" as MPD 0.23.12 does, with its error messages. It returns
+// the format as "status" writes it: rate, sample format ("8", "16", "24",
+// "32", "f" or "dsd") and channels, joined by colons.
 // With mask set, "*" stands for any value of a field and is kept.
 func ParseAudioFormat(s string, mask bool) (string, error) {
 	if rest, ok := strings.CutPrefix(s, "dsd"); ok {

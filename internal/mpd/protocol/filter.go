@@ -371,7 +371,7 @@ func (p *filterParser) quoted() (string, error) {
 }
 
 // operator parses the comparison of a tag, "any" or "file" condition.
-// MPD 0.23 knows "==", "!=", "contains" and "=~". Tonearm also accepts
+// MPD 0.23 accepts "==", "!=", "contains" and "=~". Tonearm also accepts
 // "!~" and "starts_with", which MPD 0.24 added.
 func (p *filterParser) operator() (Op, error) {
 	var op Op
